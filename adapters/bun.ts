@@ -1,0 +1,237 @@
+/**
+ * The Bun adapter: workers are started with `Bun.spawn` and its `ipc` option (Bun's own channel, which also passes
+ * socket handles between Bun processes).
+ *
+ * @module
+ */
+
+import { installBunServeHook } from "./bun_serve_hook.ts";
+import { installNetServerHooks } from "./net_server_hooks.ts";
+import { netListenerFactory } from "./net_listeners.ts";
+import { connectProcessParent } from "./process_channel.ts";
+import { executableFor, foreignExecArgv, processHost, scriptExists, takeEnv } from "./process_host.ts";
+import { installProcessMessaging } from "./process_messaging.ts";
+import { connectSocketParent } from "./socket_channel.ts";
+import type {
+  Adapter,
+  ChildEvents,
+  ChildLink,
+  HostInfo,
+  ListenerFactory,
+  ParentEvents,
+  ParentLink,
+  ProcessMessagingHooks,
+  RuntimeName,
+  ServerBridge,
+  SpawnRequest,
+  WorkerIdentity,
+} from "./types.ts";
+
+/** The part of a Bun subprocess this adapter uses. */
+interface BunSubprocess {
+  readonly pid: number;
+  readonly exitCode: number | null;
+  readonly signalCode: string | null;
+  readonly stdin: unknown;
+  readonly stdout: unknown;
+  readonly stderr: unknown;
+  send(message: unknown, handle?: unknown): boolean;
+  disconnect(): void;
+  kill(signal?: string): void;
+}
+
+interface BunSpawnOptions {
+  cmd: string[];
+  cwd?: string;
+  env: Record<string, string>;
+  stdio: unknown[];
+  serialization: string;
+  ipc(message: unknown, subprocess: BunSubprocess, handle?: unknown): void;
+  onDisconnect(): void;
+  onExit(subprocess: BunSubprocess, exitCode: number | null, signalCode: string | number | null): void;
+  uid?: number;
+  gid?: number;
+  windowsHide?: boolean;
+}
+
+interface BunGlobal {
+  main: string;
+  spawn(options: BunSpawnOptions): BunSubprocess;
+}
+
+function bun(): BunGlobal {
+  return (globalThis as unknown as { Bun: BunGlobal }).Bun;
+}
+
+function bunStdio(request: SpawnRequest): unknown[] {
+  if (request.stdio) return request.stdio.filter((entry) => entry !== "ipc").map((e) => e ?? "inherit");
+  return request.silent ? ["pipe", "pipe", "pipe"] : ["inherit", "inherit", "inherit"];
+}
+
+/** The primary's link to one worker started with `Bun.spawn`. */
+export class BunChildLink implements ChildLink {
+  /** Handles pass between Bun processes. */
+  readonly canPassHandles: boolean;
+  #child: BunSubprocess;
+  #connected = true;
+  #exit: { code: number | null; signal: string | null } | undefined;
+
+  /** Spawns the worker and reports its events. */
+  constructor(request: SpawnRequest, events: ChildEvents, canPassHandles: boolean) {
+    this.canPassHandles = canPassHandles;
+    const identity: WorkerIdentity = { ...request.identity, channel: "process" };
+    const onDisconnect = () => {
+      if (!this.#connected) return;
+      this.#connected = false;
+      events.disconnect();
+    };
+    this.#child = bun().spawn({
+      cmd: [request.execPath, ...request.execArgv, request.exec, ...request.args],
+      cwd: request.cwd,
+      env: { ...request.env, [request.identityVariable]: JSON.stringify(identity) },
+      stdio: bunStdio(request),
+      serialization: request.serialization,
+      ipc: (message, _subprocess, handle) => events.message(message, handle),
+      onDisconnect,
+      onExit: (_subprocess, exitCode, signalCode) => {
+        // Bun's `exited` says 143 for SIGTERM; onExit gives the signal by name, as Node reports it.
+        const signal = typeof signalCode === "string" ? signalCode : null;
+        this.#exit = { code: signal ? null : exitCode, signal };
+        events.exit(this.#exit.code, this.#exit.signal);
+        setTimeout(onDisconnect, 0);
+      },
+      uid: request.uid,
+      gid: request.gid,
+      windowsHide: request.windowsHide,
+    });
+    queueMicrotask(() => events.spawn());
+  }
+
+  /** Process id. */
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
+  /** Exit code, or null. */
+  get exitCode(): number | null {
+    return this.#exit ? this.#exit.code : null;
+  }
+
+  /** Signal that ended the process, or null. */
+  get signalCode(): string | null {
+    return this.#exit ? this.#exit.signal : null;
+  }
+
+  /** Whether the IPC channel is open. */
+  get connected(): boolean {
+    return this.#connected && this.#exit === undefined;
+  }
+
+  /** The worker's stdin when piped. */
+  get stdin(): unknown {
+    return this.#child.stdin ?? null;
+  }
+
+  /** The worker's stdout when piped. */
+  get stdout(): unknown {
+    return this.#child.stdout ?? null;
+  }
+
+  /** The worker's stderr when piped. */
+  get stderr(): unknown {
+    return this.#child.stderr ?? null;
+  }
+
+  /** Sends a message and maybe a handle; serialization errors throw synchronously. */
+  send(message: unknown, handle: unknown, callback: (error: Error | null) => void): boolean {
+    const sent = handle === undefined ? this.#child.send(message) : this.#child.send(message, handle);
+    queueMicrotask(() => callback(null));
+    return sent;
+  }
+
+  /** Closes the IPC channel. */
+  disconnect(): void {
+    if (this.connected) this.#child.disconnect();
+  }
+
+  /** Sends a signal; false when the process has ended. */
+  kill(signal: string): boolean {
+    if (this.#exit !== undefined) return false;
+    try {
+      this.#child.kill(signal);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** The adapter for Bun. */
+export class BunAdapter implements Adapter {
+  /** Adapter name. */
+  readonly name: RuntimeName = "bun";
+  /** Bun's IPC passes socket handles between Bun processes. */
+  readonly canPassHandles: boolean = true;
+  #listeners: ListenerFactory | undefined;
+
+  /** Facts about this process. */
+  host(): HostInfo {
+    return processHost("bun", bun().main);
+  }
+
+  /** Runtime arguments for a worker on `runtime`. */
+  execArgvFor(runtime: RuntimeName): string[] {
+    return runtime === "bun" ? [...process.execArgv] : foreignExecArgv(runtime);
+  }
+
+  /** The executable for `runtime`. */
+  execPathFor(runtime: RuntimeName): string {
+    return executableFor(runtime, "bun");
+  }
+
+  /** Whether a script exists. */
+  fileExists(path: string): boolean {
+    return scriptExists(path);
+  }
+
+  /** The global `process`. */
+  currentProcess(): unknown {
+    return process;
+  }
+
+  /** Reads and removes the identity variable. */
+  takeIdentity(name: string): string | undefined {
+    return takeEnv(name);
+  }
+
+  /** Starts a worker with `Bun.spawn`. */
+  spawn(request: SpawnRequest, events: ChildEvents): ChildLink {
+    return new BunChildLink(request, events, request.runtime === "bun");
+  }
+
+  /** Connects a worker to its primary. */
+  connectParent(identity: WorkerIdentity, events: ParentEvents): ParentLink {
+    return identity.channel === "socket" ? connectSocketParent(identity, events) : connectProcessParent(process, events);
+  }
+
+  /** Installs `process.send` and friends. */
+  installProcessMessaging(hooks: ProcessMessagingHooks): (message: unknown, handle: unknown) => void {
+    return installProcessMessaging(process, hooks);
+  }
+
+  /** Makes node:net servers and `Bun.serve` share their ports. */
+  installServerHooks(bridge: ServerBridge): void {
+    installNetServerHooks(bridge);
+    installBunServeHook(bridge);
+  }
+
+  /** Opens shared listeners with node:net. */
+  listeners(): ListenerFactory {
+    return this.#listeners ??= netListenerFactory();
+  }
+
+  /** Ends this process. */
+  exit(code: number): void {
+    process.exit(code);
+  }
+}

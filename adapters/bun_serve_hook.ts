@@ -1,0 +1,97 @@
+/**
+ * In a Bun worker, `Bun.serve` shares its port: it binds with `reusePort` (the kernel spreads connections; Linux)
+ * and the primary gets `listening` for it as for any server. `Bun.serve({ fd })` cannot adopt a socket (Bun
+ * ignores the fd), so SO_REUSEPORT is the only way to share a native Bun server.
+ *
+ * With a fixed port, `Bun.serve` stays synchronous and returns Bun's own server. With port 0 every worker must bind
+ * the port the first one got, which only the primary knows; then `Bun.serve` returns a stand-in that forwards to
+ * the real server once it listens (`server.port` is 0 until then; await `server.ready` to be sure).
+ *
+ * @module
+ */
+
+import type { ServerBridge, ServerRequest } from "./types.ts";
+
+interface BunServer {
+  readonly port: number;
+  readonly hostname: string;
+  stop(closeActiveConnections?: boolean): unknown;
+}
+
+interface BunServeOptions {
+  port?: number | string;
+  hostname?: string;
+  unix?: string;
+  reusePort?: boolean;
+  [key: string]: unknown;
+}
+
+type Serve = (options: BunServeOptions) => BunServer;
+
+function request(port: number, hostname: string | undefined): ServerRequest {
+  const address = hostname ?? null;
+  const addressType = hostname?.includes(":") ? 6 : 4;
+  return { key: `${address}:${port}:${addressType}:-1`, address, port, addressType, fd: -1, server: "native" };
+}
+
+function report(bridge: ServerBridge, key: string, server: BunServer, addressType: number): void {
+  bridge.listening(key, { address: server.hostname, port: server.port, addressType, fd: -1, mode: "reuseport" });
+  bridge.track({
+    close(done) {
+      Promise.resolve(server.stop()).then(() => done(), () => done());
+    },
+  });
+}
+
+/** Patches `Bun.serve` in this worker. */
+export function installBunServeHook(bridge: ServerBridge): void {
+  const bun = (globalThis as { Bun?: { serve: Serve } }).Bun;
+  if (bun === undefined) return;
+  const original = bun.serve.bind(bun);
+  bun.serve = (options: BunServeOptions): BunServer => {
+    if (options === null || typeof options !== "object" || options.unix !== undefined) return original(options);
+    // Bun's node:http calls Bun.serve itself (marked by onNodeHTTPRequest) and drops `reusePort` from its listen
+    // options; the listen hook has already asked the primary, so only the socket option is added here.
+    if (options.onNodeHTTPRequest !== undefined) return original({ ...options, reusePort: true });
+    const port = options.port === undefined ? undefined : Number(options.port);
+    if (port !== 0) {
+      const server = original({ ...options, reusePort: true });
+      const asked = request(server.port, options.hostname);
+      bridge.query(asked).then(() => report(bridge, asked.key, server, asked.addressType));
+      return server;
+    }
+    return deferredServe(bridge, original, options);
+  };
+}
+
+function deferredServe(bridge: ServerBridge, original: Serve, options: BunServeOptions): BunServer {
+  const asked = request(0, options.hostname);
+  let real: BunServer | undefined;
+  let stopped = false;
+  const ready = bridge.query(asked).then((reply) => {
+    if (stopped) return undefined;
+    real = original({ ...options, port: reply.port, reusePort: true });
+    report(bridge, asked.key, real, asked.addressType);
+    return real;
+  });
+  const standIn = {
+    get port(): number {
+      return real?.port ?? 0;
+    },
+    get hostname(): string {
+      return real?.hostname ?? options.hostname ?? "0.0.0.0";
+    },
+    ready,
+    stop(closeActiveConnections?: boolean): unknown {
+      stopped = true;
+      return real?.stop(closeActiveConnections);
+    },
+  };
+  return new Proxy(standIn as unknown as BunServer, {
+    get(target, key, receiver) {
+      if (key in target) return Reflect.get(target, key, receiver);
+      const value = real ? Reflect.get(real, key) : undefined;
+      return typeof value === "function" ? value.bind(real) : value;
+    },
+  });
+}

@@ -1,0 +1,39 @@
+/**
+ * Picks the adapter for the runtime this process runs on. Override it with the `UNICLUSTER_ADAPTER` environment
+ * variable (`node` selects the `child_process` route on any runtime), or build a cluster on an adapter of your
+ * own with `createCluster(adapter)`.
+ *
+ * @module
+ */
+
+import { BunAdapter } from "./bun.ts";
+import { DenoAdapter } from "./deno.ts";
+import { NodeAdapter } from "./node.ts";
+import type { Adapter, RuntimeName } from "./types.ts";
+
+/** The runtime this process runs on. */
+export function detectRuntime(): RuntimeName {
+  const g = globalThis as { Deno?: unknown; Bun?: unknown };
+  if (g.Bun !== undefined) return "bun";
+  if (g.Deno !== undefined) return "deno";
+  return "node";
+}
+
+/** Makes the adapter for `name` (default: this runtime's). */
+export function createAdapter(name: RuntimeName = detectRuntime()): Adapter {
+  const own = detectRuntime();
+  if (name === "node") return new NodeAdapter(own);
+  if (name !== own) {
+    throw new TypeError(`The ${name} adapter cannot run on ${own}; use "${own}" or "node"`);
+  }
+  return name === "bun" ? new BunAdapter() : new DenoAdapter();
+}
+
+/** The adapter this process uses: `UNICLUSTER_ADAPTER` if set, else the runtime's own. */
+export function defaultAdapter(env: string | undefined): Adapter {
+  if (env === undefined || env === "") return createAdapter();
+  if (env !== "node" && env !== "deno" && env !== "bun") {
+    throw new TypeError(`UNICLUSTER_ADAPTER must be "node", "deno" or "bun"; got "${env}"`);
+  }
+  return createAdapter(env);
+}

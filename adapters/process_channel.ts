@@ -1,0 +1,50 @@
+/**
+ * The worker's end of a channel the runtime opened itself (Node's `child_process` IPC, or Bun's `ipc`): the global
+ * `process` with `send`, `on("message")` and `disconnect`. Used by every adapter when a worker was started that way.
+ *
+ * @module
+ */
+
+import { isDelivering } from "./process_messaging.ts";
+import type { ParentEvents, ParentLink } from "./types.ts";
+
+interface ChannelProcess {
+  connected?: boolean;
+  send?: (message: unknown, handle?: unknown, options?: unknown, callback?: (error: Error | null) => void) => boolean;
+  disconnect?: () => void;
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  once(event: string, listener: (...args: any[]) => void): unknown;
+}
+
+/** Connects to the primary through the runtime's own IPC channel on `proc`. */
+export function connectProcessParent(proc: unknown, events: ParentEvents): ParentLink {
+  const channel = proc as ChannelProcess;
+  const send = channel.send?.bind(channel);
+  const disconnect = channel.disconnect?.bind(channel);
+  if (send === undefined || disconnect === undefined) {
+    throw new Error("This worker was started without an IPC channel (process.send is missing)");
+  }
+  // Read `connected` through the runtime's own getter: the messaging shim replaces the property later.
+  const descriptor = Object.getOwnPropertyDescriptor(channel, "connected") ??
+    Object.getOwnPropertyDescriptor(Object.getPrototypeOf(channel), "connected");
+  const isConnected = descriptor?.get ? () => descriptor.get!.call(channel) as boolean : () => open;
+  let open = true;
+  channel.on("message", (message: unknown, handle: unknown) => {
+    if (!isDelivering()) events.message(message, handle);
+  });
+  channel.once("disconnect", () => {
+    open = false;
+    events.disconnect();
+  });
+  return {
+    get connected() {
+      return open && isConnected() !== false;
+    },
+    send(message, handle, callback) {
+      return send(message, handle, undefined, (error) => callback(error ?? null));
+    },
+    disconnect() {
+      if (open && isConnected() !== false) disconnect();
+    },
+  };
+}

@@ -1,0 +1,154 @@
+/**
+ * The cluster object: `node:cluster`'s API, on top of a runtime adapter.
+ *
+ * @module
+ */
+
+import { EventEmitter } from "node:events";
+import type { Adapter, WorkerIdentity } from "../adapters/types.ts";
+import { Child } from "./child.ts";
+import { invalidArgType, invalidArgValue, notPrimary } from "./errors.ts";
+import { Primary } from "./primary.ts";
+import { IDENTITY_VARIABLE } from "./protocol.ts";
+import {
+  defaultPolicy,
+  isSchedulingPolicy,
+  POLICY_NAMES,
+  SCHED_NONE,
+  SCHED_REUSEPORT,
+  SCHED_RR,
+  type SchedulingPolicy,
+} from "./scheduling.ts";
+import type { ClusterSettings } from "./settings.ts";
+import type { Worker } from "./worker.ts";
+
+/**
+ * The cluster: in the primary it forks workers and reports on them; in a worker it is the worker's view of
+ * itself (`cluster.worker`).
+ *
+ * Events (primary): `fork(worker)`, `online(worker)`, `listening(worker, address)`,
+ * `message(worker, message, handle)`, `disconnect(worker)`, `exit(worker, code, signal)`, `setup(settings)`,
+ * and `death(worker)`, the first version's name for `exit`.
+ */
+export class Cluster extends EventEmitter {
+  /** True in the primary process. */
+  readonly isPrimary: boolean;
+  /** True in a worker process. */
+  readonly isWorker: boolean;
+  /** Policy constant: the operating system spreads connections among workers that accept themselves. */
+  readonly SCHED_NONE: typeof SCHED_NONE = SCHED_NONE;
+  /** Policy constant: the primary hands connections to workers in turn (the default). */
+  readonly SCHED_RR: typeof SCHED_RR = SCHED_RR;
+  /** Policy constant: each worker binds with SO_REUSEPORT and the kernel spreads connections (Linux). */
+  readonly SCHED_REUSEPORT: typeof SCHED_REUSEPORT = SCHED_REUSEPORT;
+  /** The runtime adapter in use. */
+  readonly adapter: Adapter;
+  /** In a worker: this worker. Undefined in the primary. */
+  readonly worker: Worker | undefined;
+  #policy: SchedulingPolicy;
+  #policyFrozen = false;
+  #primary: Primary | undefined;
+
+  /** Makes the cluster for this process, as a primary or, when the identity variable is set, as a worker. */
+  constructor(adapter: Adapter) {
+    super();
+    this.adapter = adapter;
+    const host = adapter.host();
+    this.#policy = defaultPolicy(host.env.NODE_CLUSTER_SCHED_POLICY, host.platform);
+    const raw = adapter.takeIdentity(IDENTITY_VARIABLE);
+    const identity = raw === undefined ? undefined : parseIdentity(raw);
+    this.isPrimary = identity === undefined;
+    this.isWorker = !this.isPrimary;
+    const report = (error: Error, worker?: Worker) => this.#report(error, worker);
+    if (identity === undefined) {
+      this.#primary = new Primary(
+        this,
+        adapter,
+        () => this.#policy,
+        () => this.#policyFrozen = true,
+        report,
+      );
+      this.worker = undefined;
+    } else {
+      this.#policy = identityPolicy(identity, this.#policy);
+      this.worker = new Child(adapter, identity, report).worker;
+    }
+  }
+
+  /** @deprecated Use {@link Cluster.isPrimary}. */
+  get isMaster(): boolean {
+    return this.isPrimary;
+  }
+
+  /** The scheduling policy; can be changed until the first `fork()` or `setupPrimary()`. */
+  get schedulingPolicy(): SchedulingPolicy {
+    return this.#policy;
+  }
+
+  set schedulingPolicy(value: SchedulingPolicy) {
+    if (!isSchedulingPolicy(value)) {
+      throw invalidArgValue("cluster.schedulingPolicy", value, "must be SCHED_RR (2), SCHED_NONE (1) or SCHED_REUSEPORT (3)");
+    }
+    if (!this.#policyFrozen) this.#policy = value;
+  }
+
+  /** The settings the next `fork()` uses (after `setupPrimary()` or the first `fork()`). Empty in a worker. */
+  get settings(): ClusterSettings {
+    return this.#primary?.settings ?? {};
+  }
+
+  /** In the primary: the live workers by id. Undefined in a worker, as in Node. */
+  get workers(): Record<number, Worker> | undefined {
+    return this.#primary?.workers;
+  }
+
+  /** Starts a worker process; `env` adds to the primary's environment. Only in the primary. */
+  fork(env?: Record<string, unknown>): Worker {
+    if (this.#primary === undefined) throw notPrimary("cluster.fork()");
+    return this.#primary.fork(env);
+  }
+
+  /** Changes the settings of later forks (merged with earlier calls) and emits `setup`. Only in the primary. */
+  setupPrimary(settings?: ClusterSettings): void {
+    if (this.#primary === undefined) throw notPrimary("cluster.setupPrimary()");
+    this.#primary.setup(settings);
+  }
+
+  /** @deprecated Use {@link Cluster.setupPrimary}. */
+  setupMaster(settings?: ClusterSettings): void {
+    this.setupPrimary(settings);
+  }
+
+  /** Disconnects every worker; `callback` runs when all have disconnected and exited. Only in the primary. */
+  disconnect(callback?: () => void): void {
+    if (this.#primary === undefined) throw notPrimary("cluster.disconnect()");
+    if (callback !== undefined && typeof callback !== "function") {
+      throw invalidArgType("callback", "of type function", callback);
+    }
+    this.#primary.disconnect(callback);
+  }
+
+  #report(error: Error, worker: Worker | undefined): void {
+    if (worker && worker.listenerCount("error") > 0) {
+      worker.emit("error", error);
+    } else if (this.listenerCount("error") > 0) {
+      this.emit("error", error, worker);
+    } else {
+      const who = worker ? `worker ${worker.id}` : this.isPrimary ? "primary" : "worker";
+      console.error(`unicluster (${who}): ${error.message}`);
+    }
+  }
+}
+
+function parseIdentity(raw: string): WorkerIdentity {
+  const parsed = JSON.parse(raw) as WorkerIdentity;
+  if (typeof parsed !== "object" || parsed === null || typeof parsed.id !== "number") {
+    throw new TypeError(`The ${IDENTITY_VARIABLE} environment variable does not hold a worker identity`);
+  }
+  return parsed;
+}
+
+function identityPolicy(identity: WorkerIdentity, fallback: SchedulingPolicy): SchedulingPolicy {
+  const name = identity.policy;
+  return typeof name === "string" && name in POLICY_NAMES ? POLICY_NAMES[name] : fallback;
+}

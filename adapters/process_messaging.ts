@@ -60,7 +60,8 @@ export function installProcessMessaging(
   target.send = (message: unknown, handle?: unknown, options?: unknown, callback?: unknown) =>
     hooks.send(message, handle, options, callback);
   target.disconnect = () => hooks.disconnect();
-  Object.defineProperty(target, "connected", { get: () => hooks.connected(), configurable: true });
+  // The runtime's own channel code assigns `process.connected`; accept that, but answer from the hooks.
+  Object.defineProperty(target, "connected", { get: () => hooks.connected(), set: () => {}, configurable: true });
   return (message, handle) => {
     delivering = true;
     try {

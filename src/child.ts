@@ -95,8 +95,9 @@ export class Child {
 
   #onMessage(message: unknown, handle: unknown): void {
     if (!isInternalMessage(message)) {
-      this.#deliver(message, handle);
+      // Node's worker listens on `process` before user code does, so it hears a message first.
       this.worker.emit("message", message, handle);
+      this.#deliver(message, handle);
       return;
     }
     if (message.ack !== undefined) {

@@ -1,0 +1,134 @@
+/**
+ * Shared test helpers: fixture paths for the running runtime, forking with guaranteed cleanup, and waiting.
+ *
+ * @module
+ */
+
+import { once } from "node:events";
+import type { Cluster, Worker } from "../mod.ts";
+
+/** The runtime running the tests. */
+export const runtime: "deno" | "bun" | "node" = (globalThis as { Deno?: unknown }).Deno !== undefined
+  ? "deno"
+  : (globalThis as { Bun?: unknown }).Bun !== undefined
+  ? "bun"
+  : "node";
+
+/** `.ts` under the sources, `.js` under the compiled copy that Node 20 runs. */
+const extension = new URL(import.meta.url).pathname.endsWith(".js") ? ".js" : ".ts";
+
+/** Absolute path of a fixture, with the extension of the running copy. */
+export function fixture(name: string): string {
+  return new URL(`./fixtures/${name}${extension}`, import.meta.url).pathname;
+}
+
+/** Waits for an event, failing after `ms`. */
+export async function waitFor<T extends unknown[]>(
+  emitter: { once(event: string, listener: (...args: any[]) => void): unknown },
+  event: string,
+  ms = 15000,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out waiting for "${event}"`)), ms);
+  });
+  try {
+    return await Promise.race([once(emitter as never, event) as Promise<T>, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Waits for the next user message from a worker that matches `test`. */
+export function nextMessage(worker: Worker, test: (m: any) => boolean = () => true, ms = 15000): Promise<any> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      worker.off("message", listener);
+      reject(new Error(`timed out waiting for a message from worker ${worker.id}`));
+    }, ms);
+    const listener = (message: unknown) => {
+      if (!test(message)) return;
+      clearTimeout(timer);
+      worker.off("message", listener);
+      resolve(message);
+    };
+    worker.on("message", listener);
+  });
+}
+
+/** Whether a process id is still alive. */
+export function alive(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits until `pid` is gone (up to `ms`). */
+export async function gone(pid: number | undefined, ms = 10000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (alive(pid) && Date.now() < end) await new Promise((r) => setTimeout(r, 25));
+  return !alive(pid);
+}
+
+/**
+ * Runs `body` with a `fork` that records every worker, and kills them all afterwards, whether `body` passed or
+ * failed. Resolves or rejects as `body` did.
+ */
+export async function withWorkers<T>(
+  cluster: Cluster,
+  body: (fork: (env?: Record<string, string>) => Worker, forked: Worker[]) => Promise<T>,
+): Promise<T> {
+  const forked: Worker[] = [];
+  const fork = (env?: Record<string, string>) => {
+    const worker = cluster.fork(env);
+    forked.push(worker);
+    return worker;
+  };
+  try {
+    return await body(fork, forked);
+  } finally {
+    await killAll(forked);
+  }
+}
+
+/** Kills workers with SIGKILL and waits until their processes are gone. */
+export async function killAll(workers: Worker[]): Promise<void> {
+  for (const worker of workers) {
+    if (!worker.isDead()) {
+      try {
+        worker.process.kill("SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  }
+  for (const worker of workers) {
+    if (!worker.isDead()) await waitFor(worker, "exit", 10000).catch(() => {});
+    await gone(worker.process.pid);
+  }
+}
+
+/** Makes `count` new-connection HTTP requests to 127.0.0.1:port and counts the answers by body. */
+export async function countAnswers(port: number, count: number): Promise<Record<string, number>> {
+  const { request } = await import("node:http");
+  const counts: Record<string, number> = {};
+  for (let i = 0; i < count; i++) {
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = request({ host: "127.0.0.1", port, agent: false, headers: { connection: "close" } }, (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => text += chunk);
+        res.on("end", () => resolve(text));
+      });
+      req.setTimeout(5000, () => req.destroy(new Error("request timed out")));
+      req.on("error", reject);
+      req.end();
+    });
+    counts[body] = (counts[body] ?? 0) + 1;
+  }
+  return counts;
+}

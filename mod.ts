@@ -37,6 +37,7 @@ export {
 } from "./src/worker_state.ts";
 export type { CodedError } from "./src/errors.ts";
 export { createAdapter, detectRuntime } from "./adapters/detect.ts";
+export { type FetchHandler, serve, type ServedHandle, type ServeOptions } from "./adapters/serve.ts";
 export type * from "./adapters/types.ts";
 
 function adapterOverride(): string | undefined {

@@ -51,7 +51,8 @@ export function installBunServeHook(bridge: ServerBridge): void {
   bun.serve = (options: BunServeOptions): BunServer => {
     if (options === null || typeof options !== "object" || options.unix !== undefined) return original(options);
     // Bun's node:http calls Bun.serve itself (marked by onNodeHTTPRequest) and drops `reusePort` from its listen
-    // options; the listen hook has already asked the primary, so only the socket option is added here.
+    // options; the listen hook has already asked the primary, so only the socket option is added here (it matters
+    // in mode `reuseport`; the private endpoint of mode `rr` is a unix socket, passed through above).
     if (options.onNodeHTTPRequest !== undefined) return original({ ...options, reusePort: true });
     const port = options.port === undefined ? undefined : Number(options.port);
     if (port !== 0) {

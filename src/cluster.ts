@@ -98,7 +98,7 @@ export class Cluster extends EventEmitter {
   }
 
   /** In the primary: the live workers by id. Undefined in a worker, as in Node. */
-  get workers(): Record<number, Worker> | undefined {
+  get workers(): Record<string, Worker> | undefined {
     return this.#primary?.workers;
   }
 

@@ -22,7 +22,7 @@ export type ErrorReporter = (error: Error, worker: Worker | undefined) => void;
 /** The primary's state, owned by the cluster object. */
 export class Primary {
   /** Live workers by id. */
-  readonly workers: Record<number, Worker> = {};
+  readonly workers: Record<string, Worker> = {};
   /** The effective settings (`cluster.settings`). */
   settings: ClusterSettings = {};
   #cluster: EventEmitter;

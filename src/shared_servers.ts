@@ -70,7 +70,8 @@ export class SharedServers {
     if (!this.#canPassHandles(worker)) return "reuseport";
     if (policy === SCHED_RR) return "rr";
     if (policy === SCHED_NONE) return factory.canShareHandles ? "none" : "reuseport";
-    return "reuseport";
+    // SCHED_REUSEPORT where node:net cannot bind with SO_REUSEPORT (Node before 22.12): round-robin instead.
+    return factory.canReusePort ? "reuseport" : "rr";
   }
 
   /** Answers a listen request. */

@@ -1,0 +1,250 @@
+// Workers share server ports: round-robin, shared handle, SO_REUSEPORT, native servers, errors and disconnects.
+import assert from "node:assert/strict";
+import net from "node:net";
+import { after, describe, test } from "node:test";
+import { type Cluster, createAdapter, createCluster, SCHED_NONE, SCHED_REUSEPORT, SCHED_RR, type Worker } from "../mod.ts";
+import { countAnswers, fixture, killAll, nextMessage, runtime, withWorkers } from "./_helpers.ts";
+
+const clusters = new Map<number, Cluster>();
+
+/** One cluster per policy (the policy is fixed at the first fork), all in this test process. */
+function clusterWith(policy: number): Cluster {
+  let cluster = clusters.get(policy);
+  if (cluster === undefined) {
+    cluster = createCluster(createAdapter());
+    cluster.schedulingPolicy = policy as never;
+    cluster.setupPrimary({ exec: fixture("server_worker") });
+    clusters.set(policy, cluster);
+  }
+  return cluster;
+}
+
+after(async () => {
+  for (const cluster of clusters.values()) await killAll(Object.values(cluster.workers ?? {}));
+});
+
+interface Started {
+  workers: Worker[];
+  port: number;
+  modes: string[];
+}
+
+async function start(
+  cluster: Cluster,
+  fork: (env?: Record<string, string>) => Worker,
+  env: Record<string, string>,
+  count = 2,
+): Promise<Started> {
+  const modes: string[] = [];
+  const onListening = (_worker: Worker, address: { mode?: string }) => modes.push(address.mode ?? "?");
+  cluster.on("listening", onListening);
+  try {
+    const workers: Worker[] = [];
+    const ports: number[] = [];
+    for (let i = 0; i < count; i++) {
+      // One after another, so that a port-0 listen has chosen its port before the next worker asks.
+      const worker = fork(env);
+      workers.push(worker);
+      const reply = await nextMessage(worker, (m) => m?.cmd === "server");
+      assert.equal(reply.error, undefined, `worker ${worker.id} could not listen: ${reply.error}`);
+      ports.push(reply.port);
+    }
+    assert.ok(ports.every((port) => port === ports[0]), `every worker got the same port: ${ports}`);
+    const deadline = Date.now() + 5000;
+    while (modes.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(modes.length, count, "the primary saw listening from every worker");
+    return { workers, port: ports[0], modes };
+  } finally {
+    cluster.off("listening", onListening);
+  }
+}
+
+function bodies(workers: Worker[]): string[] {
+  return workers.map((w) => `worker-${w.id}`).sort();
+}
+
+function connectionRefused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host: "127.0.0.1" });
+    socket.setTimeout(3000, () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once("error", (error: NodeJS.ErrnoException) => resolve(error.code === "ECONNREFUSED"));
+  });
+}
+
+describe(`port sharing on ${runtime}`, () => {
+  test("round-robin (default policy): listen(0) gives one port, 200 connections split 100/100 where handles pass", async () => {
+    const cluster = clusterWith(SCHED_RR);
+    await withWorkers(cluster, async (fork) => {
+      const { workers, port, modes } = await start(cluster, fork, { SERVER_KIND: "net" });
+      const counts = await countAnswers(port, 200);
+      assert.deepEqual(Object.keys(counts).sort(), bodies(workers), JSON.stringify(counts));
+      if (runtime === "deno") {
+        assert.deepEqual(modes, ["reuseport", "reuseport"], "Deno cannot pass handles: SO_REUSEPORT");
+      } else {
+        assert.deepEqual(modes, ["rr", "rr"]);
+        assert.deepEqual(Object.values(counts), [100, 100], JSON.stringify(counts));
+      }
+    });
+  });
+
+  test("node:http servers share the port and both answer", async () => {
+    const cluster = clusterWith(SCHED_RR);
+    await withWorkers(cluster, async (fork) => {
+      const { workers, port, modes } = await start(cluster, fork, { SERVER_KIND: "http" });
+      const counts = await countAnswers(port, 200);
+      assert.deepEqual(Object.keys(counts).sort(), bodies(workers), JSON.stringify(counts));
+      if (runtime === "deno") {
+        assert.deepEqual(modes, ["reuseport", "reuseport"], "Deno cannot pass handles: SO_REUSEPORT");
+      } else {
+        assert.deepEqual(modes, ["rr", "rr"]);
+        assert.deepEqual(Object.values(counts), [100, 100], JSON.stringify(counts));
+      }
+    });
+  });
+
+  test("SCHED_NONE: workers accept on a shared handle (or SO_REUSEPORT where handles cannot be shared)", async () => {
+    const cluster = clusterWith(SCHED_NONE);
+    await withWorkers(cluster, async (fork) => {
+      const { workers, port, modes } = await start(cluster, fork, { SERVER_KIND: "net" });
+      const counts = await countAnswers(port, 200);
+      assert.equal(Object.values(counts).reduce((a, b) => a + b, 0), 200);
+      for (const worker of workers) assert.ok(counts[`worker-${worker.id}`] > 0, `both answer: ${JSON.stringify(counts)}`);
+      assert.deepEqual(modes, runtime === "node" ? ["none", "none"] : ["reuseport", "reuseport"]);
+    });
+  });
+
+  test("SCHED_REUSEPORT: each worker binds the port itself and both answer", async () => {
+    const cluster = clusterWith(SCHED_REUSEPORT);
+    await withWorkers(cluster, async (fork) => {
+      const { workers, port, modes } = await start(cluster, fork, { SERVER_KIND: "net" });
+      const counts = await countAnswers(port, 200);
+      for (const worker of workers) assert.ok(counts[`worker-${worker.id}`] > 0, `both answer: ${JSON.stringify(counts)}`);
+      const [major] = (process.versions.node ?? "0").split(".").map(Number);
+      const nodeWithoutReusePort = runtime === "node" && major < 22;
+      assert.deepEqual(modes, nodeWithoutReusePort ? ["rr", "rr"] : ["reuseport", "reuseport"]);
+    });
+  });
+
+  test("the runtime's native server shares the port and reports listening", {
+    skip: runtime === "node" ? "Node's native server is node:http, tested above" : false,
+  }, async () => {
+    const cluster = clusterWith(SCHED_RR);
+    await withWorkers(cluster, async (fork) => {
+      const { workers, port, modes } = await start(cluster, fork, { SERVER_KIND: "native" });
+      assert.notEqual(port, 0);
+      const counts = await countAnswers(port, 200);
+      for (const worker of workers) assert.ok(counts[`worker-${worker.id}`] > 0, `both answer: ${JSON.stringify(counts)}`);
+      assert.deepEqual(modes, ["reuseport", "reuseport"]);
+    });
+  });
+
+  test("the portable serve() helper shares the port", async () => {
+    const cluster = clusterWith(SCHED_RR);
+    await withWorkers(cluster, async (fork) => {
+      const { workers, port } = await start(cluster, fork, { SERVER_KIND: "serve" });
+      const counts = await countAnswers(port, 100);
+      for (const worker of workers) assert.ok(counts[`worker-${worker.id}`] > 0, `both answer: ${JSON.stringify(counts)}`);
+    });
+  });
+
+  test("a port taken by another process: the worker's server gets EADDRINUSE and the primary stays healthy", async () => {
+    const cluster = clusterWith(SCHED_RR);
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const taken = (blocker.address() as net.AddressInfo).port;
+    try {
+      await withWorkers(cluster, async (fork) => {
+        const worker = fork({ SERVER_KIND: "http", SERVER_PORT: String(taken) });
+        const reply = await nextMessage(worker, (m) => m?.cmd === "server");
+        assert.equal(reply.error, "EADDRINUSE");
+        assert.equal(worker.isDead(), false);
+        const { port } = await start(cluster, fork, { SERVER_KIND: "http" }, 1);
+        assert.equal(Object.values(await countAnswers(port, 4)).reduce((a, b) => a + b, 0), 4);
+      });
+    } finally {
+      blocker.close();
+    }
+  });
+
+  test("worker.disconnect() closes its server, lets open requests finish, then the worker exits", async () => {
+    const cluster = clusterWith(SCHED_RR);
+    await withWorkers(cluster, async (fork) => {
+      const { workers, port } = await start(cluster, fork, { SERVER_KIND: "http" });
+      const [leaving, staying] = workers;
+      const { request } = await import("node:http");
+      // Slow requests in flight on both workers while one of them leaves: all of them must complete.
+      const slow = () =>
+        new Promise<string>((resolve, reject) => {
+          const req = request({ host: "127.0.0.1", port, path: "/slow", agent: false }, (res) => {
+            let text = "";
+            res.on("data", (d) => text += d);
+            res.on("end", () => resolve(text));
+          });
+          req.on("error", reject);
+          req.end();
+        });
+      const inFlight = Promise.all([slow(), slow(), slow(), slow()]);
+      await new Promise((r) => setTimeout(r, 100));
+      const exited = new Promise<unknown[]>((resolve) => leaving.once("exit", (...args) => resolve(args)));
+      leaving.disconnect();
+      const answers = await inFlight;
+      assert.ok(answers.every((answer) => answer.startsWith("worker-")), `open requests finished: ${answers}`);
+      assert.deepEqual(await exited, [0, null]);
+      assert.equal(leaving.exitedAfterDisconnect, true);
+      const counts = await countAnswers(port, 20);
+      assert.deepEqual(counts, { [`worker-${staying.id}`]: 20 }, "new connections go to the worker that stays");
+      const stayingExit = new Promise((resolve) => staying.once("exit", resolve));
+      staying.disconnect();
+      await stayingExit;
+      assert.equal(await connectionRefused(port), true, "with no worker left, new connections are refused");
+    });
+  });
+
+  test("a unix socket path is shared by the workers", {
+    skip: runtime === "deno" ? "Deno workers cannot receive handles, and SO_REUSEPORT does not apply to unix sockets" : false,
+  }, async () => {
+    const cluster = clusterWith(SCHED_RR);
+    const { mkdtempSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = mkdtempSync(join(tmpdir(), "unicluster-test-"));
+    const path = join(dir, "shared.sock");
+    try {
+      await withWorkers(cluster, async (fork) => {
+        const modes: { addressType: number }[] = [];
+        const onListening = (_w: Worker, address: { addressType: number }) => modes.push(address);
+        cluster.on("listening", onListening);
+        const workers = [fork({ SERVER_KIND: "http", SERVER_PATH: path }), fork({ SERVER_KIND: "http", SERVER_PATH: path })];
+        const replies = await Promise.all(workers.map((w) => nextMessage(w, (m) => m?.cmd === "server")));
+        for (const reply of replies) assert.equal(reply.error, undefined);
+        cluster.off("listening", onListening);
+        const { request } = await import("node:http");
+        const seen = new Set<string>();
+        for (let i = 0; i < 10; i++) {
+          seen.add(
+            await new Promise<string>((resolve, reject) => {
+              const req = request({ socketPath: path, path: "/", agent: false }, (res) => {
+                let text = "";
+                res.on("data", (d) => text += d);
+                res.on("end", () => resolve(text));
+              });
+              req.on("error", reject);
+              req.end();
+            }),
+          );
+        }
+        assert.deepEqual([...seen].sort(), bodies(workers));
+        assert.ok(modes.every((address) => address.addressType === -1));
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

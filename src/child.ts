@@ -57,7 +57,9 @@ export class Child {
         const parsed = parseSendArguments(message, handle, options, callback);
         return this.#sendUser(parsed.message, parsed.handle, parsed.callback);
       },
-      disconnect: () => this.#disconnect(false),
+      // As in Node, process.disconnect() only closes the channel; the worker then exits (it was not asked to leave).
+      // The runtime's own channel code also calls it when the primary goes away.
+      disconnect: () => this.#link.disconnect(),
       connected: () => this.#link.connected,
     });
     adapter.installServerHooks(this.#bridge());

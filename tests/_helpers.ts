@@ -132,3 +132,22 @@ export async function countAnswers(port: number, count: number): Promise<Record<
   }
   return counts;
 }
+
+/** The repository root: the nearest folder above this file that holds deno.json. */
+export async function repoRoot(): Promise<string> {
+  const { existsSync } = await import("node:fs");
+  const { dirname, join } = await import("node:path");
+  let dir = dirname(new URL(import.meta.url).pathname);
+  while (!existsSync(join(dir, "deno.json"))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error("no deno.json above the tests");
+    dir = parent;
+  }
+  return dir;
+}
+
+/** The pinned executable of a runtime (node_modules/.bin; `node` there is Node 24). */
+export async function runtimeBinary(name: "node" | "deno" | "bun"): Promise<string> {
+  const { join } = await import("node:path");
+  return join(await repoRoot(), "node_modules", ".bin", name);
+}

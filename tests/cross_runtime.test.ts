@@ -1,0 +1,68 @@
+// A primary on this runtime forks workers on every runtime: which pairs work, with json, and advanced refused.
+import assert from "node:assert/strict";
+import { after, describe, test } from "node:test";
+import { type Cluster, createAdapter, createCluster, type Worker } from "../mod.ts";
+import { fixture, killAll, nextMessage, runtime, runtimeBinary, waitFor } from "./_helpers.ts";
+
+const RUNTIMES = ["node", "deno", "bun"] as const;
+const forked: Worker[] = [];
+const clusters: Cluster[] = [];
+
+after(async () => {
+  await killAll(forked);
+});
+
+/** A fresh cluster whose workers run on `worker`. */
+async function clusterFor(worker: typeof RUNTIMES[number]): Promise<Cluster> {
+  const cluster = createCluster(createAdapter());
+  cluster.setupPrimary({ exec: fixture("worker"), runtime: worker, execPath: await runtimeBinary(worker) });
+  clusters.push(cluster);
+  return cluster;
+}
+
+describe(`a ${runtime} primary with workers on each runtime`, () => {
+  for (const workerRuntime of RUNTIMES) {
+    test(`${runtime} -> ${workerRuntime}: online, messages both ways, exit code`, async () => {
+      const cluster = await clusterFor(workerRuntime);
+      const worker = cluster.fork();
+      forked.push(worker);
+      const ready = await nextMessage(worker, (m) => m?.cmd === "ready", 20000);
+      assert.equal(ready.id, worker.id);
+      worker.send({ cmd: "echo", payload: { runtime: workerRuntime, list: [1, "two", null] } });
+      const echo = await nextMessage(worker, (m) => m?.cmd === "echo");
+      assert.deepEqual(echo.payload, { runtime: workerRuntime, list: [1, "two", null] });
+      worker.send({ cmd: "report" });
+      const report = await nextMessage(worker, (m) => m?.cmd === "report");
+      assert.equal(report.seenInternal, false);
+      assert.equal(report.identityInEnv, null);
+      worker.send({ cmd: "exit", code: 7 });
+      assert.deepEqual(await waitFor(worker, "exit"), [7, null]);
+    });
+  }
+
+  for (const workerRuntime of RUNTIMES.filter((name) => name !== runtime)) {
+    test(`${runtime} -> ${workerRuntime}: serialization "advanced" is refused with a clear error`, async () => {
+      const cluster = await clusterFor(workerRuntime);
+      cluster.setupPrimary({ serialization: "advanced" });
+      assert.throws(() => cluster.fork(), (error: any) => {
+        assert.equal(error.code, "ERR_INVALID_ARG_VALUE");
+        assert.match(error.message, /settings\.serialization/);
+        assert.match(error.message, /same runtime/);
+        return true;
+      });
+    });
+  }
+
+  test(`${runtime} -> ${runtime}: serialization "advanced" carries what json cannot`, async () => {
+    const cluster = await clusterFor(runtime);
+    cluster.setupPrimary({ serialization: "advanced" });
+    const worker = cluster.fork();
+    forked.push(worker);
+    await nextMessage(worker, (m) => m?.cmd === "ready", 20000);
+    const payload = { when: new Date(0), big: 12345678901234567890n, bytes: new Uint8Array([1, 2, 3]), map: new Map([["a", 1]]) };
+    worker.send({ cmd: "echo", payload });
+    const echo = await nextMessage(worker, (m) => m?.cmd === "echo");
+    assert.deepEqual(echo.payload, payload);
+    await killAll([worker]);
+  });
+});

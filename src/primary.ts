@@ -104,8 +104,8 @@ export class Primary {
       isConnected: () => (link?.connected ?? false) && !worker.channelClosed,
       isDead: () => worker.state === "dead",
     };
-    const view = new ChildProcessView((m, h, o, c) => worker.send(m, h, o, c as never));
-    const worker = new Worker({
+    const view: ChildProcessView = new ChildProcessView((m, h, o, c): boolean => worker.send(m, h, o, c as never));
+    const worker: Worker = new Worker({
       id,
       process: view,
       side,

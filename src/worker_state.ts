@@ -59,14 +59,14 @@ export class IllegalTransitionError extends Error {
   readonly code: string = "ERR_CLUSTER_ILLEGAL_TRANSITION";
   /** The state the worker was in. */
   readonly state: WorkerState;
-  /** What happened. */
-  readonly cause: TransitionCause;
+  /** What happened (named `trigger`, since `Error.cause` means something else). */
+  readonly trigger: TransitionCause;
   /** Builds the error. */
-  constructor(state: WorkerState, cause: TransitionCause) {
-    super(`Illegal worker transition: "${cause}" in state "${state}"`);
+  constructor(state: WorkerState, trigger: TransitionCause) {
+    super(`Illegal worker transition: "${trigger}" in state "${state}"`);
     this.name = "IllegalTransitionError";
     this.state = state;
-    this.cause = cause;
+    this.trigger = trigger;
   }
 }
 

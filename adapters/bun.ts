@@ -211,7 +211,9 @@ export class BunAdapter implements Adapter {
 
   /** Connects a worker to its primary. */
   connectParent(identity: WorkerIdentity, events: ParentEvents): ParentLink {
-    return identity.channel === "socket" ? connectSocketParent(identity, events) : connectProcessParent(process, events);
+    return identity.channel === "socket"
+      ? connectSocketParent(identity, events)
+      : connectProcessParent(process, events);
   }
 
   /** Installs `process.send` and friends. */

@@ -31,11 +31,24 @@ type Serve = (options: BunServeOptions) => BunServer;
 function request(port: number, hostname: string | undefined): ServerRequest {
   const address = hostname ?? null;
   const addressType = hostname?.includes(":") ? 6 : 4;
-  return { key: `${address}:${port}:${addressType}:-1`, address, port, addressType, fd: -1, server: "native" };
+  return {
+    key: `${address}:${port}:${addressType}:-1`,
+    address,
+    port,
+    addressType,
+    fd: -1,
+    server: "native",
+  };
 }
 
 function report(bridge: ServerBridge, key: string, server: BunServer, addressType: number): void {
-  bridge.listening(key, { address: server.hostname, port: server.port, addressType, fd: -1, mode: "reuseport" });
+  bridge.listening(key, {
+    address: server.hostname,
+    port: server.port,
+    addressType,
+    fd: -1,
+    mode: "reuseport",
+  });
   bridge.track({
     close(done) {
       Promise.resolve(server.stop()).then(() => done(), () => done());
@@ -49,7 +62,9 @@ export function installBunServeHook(bridge: ServerBridge): void {
   if (bun === undefined) return;
   const original = bun.serve.bind(bun);
   bun.serve = (options: BunServeOptions): BunServer => {
-    if (options === null || typeof options !== "object" || options.unix !== undefined) return original(options);
+    if (options === null || typeof options !== "object" || options.unix !== undefined) {
+      return original(options);
+    }
     // Bun's node:http calls Bun.serve itself (marked by onNodeHTTPRequest) and drops `reusePort` from its listen
     // options; the listen hook has already asked the primary, so only the socket option is added here (it matters
     // in mode `reuseport`; the private endpoint of mode `rr` is a unix socket, passed through above).

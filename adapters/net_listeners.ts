@@ -47,13 +47,18 @@ export function netListenerFactory(): ListenerFactory {
       (globalThis as { Bun?: unknown }).Bun === undefined,
     canReusePort: netCanReusePort(),
     open(request, onConnection) {
-      if (onConnection === undefined) return new Promise((resolve) => resolve(openHandle(internals, request)));
+      if (onConnection === undefined) {
+        return new Promise((resolve) => resolve(openHandle(internals, request)));
+      }
       return openAccepting(request, onConnection);
     },
   };
 }
 
-function openAccepting(request: ServerRequest, onConnection: (socket: unknown) => void): Promise<SharedListener> {
+function openAccepting(
+  request: ServerRequest,
+  onConnection: (socket: unknown) => void,
+): Promise<SharedListener> {
   const server = net.createServer({ pauseOnConnect: true }, onConnection);
   return new Promise((resolve, reject) => {
     server.once("error", reject);

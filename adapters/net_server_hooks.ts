@@ -62,7 +62,8 @@ export function parseListenArguments(args: unknown[]): ParsedListen {
   if (first !== null && typeof first === "object") {
     const object = first as Record<string, unknown>;
     const isOptions = "port" in object || "path" in object || "host" in object || "fd" in object ||
-      "backlog" in object || "exclusive" in object || "reusePort" in object || Object.keys(object).length === 0;
+      "backlog" in object || "exclusive" in object || "reusePort" in object ||
+      Object.keys(object).length === 0;
     if (!isOptions || "_handle" in object) return { options: { handle: first }, callback, direct: true };
     return { options: { ...object } as ParsedListen["options"], callback, direct: false };
   }
@@ -88,7 +89,15 @@ function addressTypeOf(host: string | undefined): number {
 export function serverRequest(options: ParsedListen["options"], server: "net" | "native"): ServerRequest {
   const fd = typeof options.fd === "number" ? options.fd : -1;
   if (options.path !== undefined) {
-    return { key: `${options.path}:-1:-1:${fd}`, address: null, port: -1, addressType: -1, fd, path: options.path, server };
+    return {
+      key: `${options.path}:-1:-1:${fd}`,
+      address: null,
+      port: -1,
+      addressType: -1,
+      fd,
+      path: options.path,
+      server,
+    };
   }
   const address = options.host ?? null;
   const port = Number(options.port ?? 0);
@@ -174,7 +183,11 @@ function listenShared(
     bridge.closed(request.key);
   });
   if (reply.mode === "rr") {
-    const shared = { address: reply.address ?? request.address ?? "::", family: reply.family ?? "IPv6", port: reply.port };
+    const shared = {
+      address: reply.address ?? request.address ?? "::",
+      family: reply.family ?? "IPv6",
+      port: reply.port,
+    };
     if (request.path !== undefined) {
       Object.defineProperty(server, "address", { value: () => request.path, configurable: true });
     } else {
@@ -188,9 +201,13 @@ function listenShared(
   } else if (reply.mode === "none") {
     original.call(server, reply.handle, options.backlog);
   } else {
-    const bind = request.path !== undefined
-      ? { path: request.path }
-      : { port: reply.port, host: options.host, backlog: options.backlog, ipv6Only: options.ipv6Only, reusePort: true };
+    const bind = request.path !== undefined ? { path: request.path } : {
+      port: reply.port,
+      host: options.host,
+      backlog: options.backlog,
+      ipv6Only: options.ipv6Only,
+      reusePort: true,
+    };
     original.call(server, bind);
   }
 }

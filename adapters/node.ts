@@ -190,7 +190,9 @@ export class NodeAdapter implements Adapter {
 
   /** Connects a worker to its primary. */
   connectParent(identity: WorkerIdentity, events: ParentEvents): ParentLink {
-    return identity.channel === "socket" ? connectSocketParent(identity, events) : connectProcessParent(process, events);
+    return identity.channel === "socket"
+      ? connectSocketParent(identity, events)
+      : connectProcessParent(process, events);
   }
 
   /** Installs `process.send` and friends. */

@@ -10,10 +10,15 @@ import type { ParentEvents, ParentLink } from "./types.ts";
 
 interface ChannelProcess {
   connected?: boolean;
-  send?: (message: unknown, handle?: unknown, options?: unknown, callback?: (error: Error | null) => void) => boolean;
+  send?: (
+    message: unknown,
+    handle?: unknown,
+    options?: unknown,
+    callback?: (error: Error | null) => void,
+  ) => boolean;
   disconnect?: () => void;
-  on(event: string, listener: (...args: any[]) => void): unknown;
-  once(event: string, listener: (...args: any[]) => void): unknown;
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  once(event: string, listener: (...args: never[]) => void): unknown;
 }
 
 /** Connects to the primary through the runtime's own IPC channel on `proc`. */

@@ -61,7 +61,11 @@ export function installProcessMessaging(
     hooks.send(message, handle, options, callback);
   target.disconnect = () => hooks.disconnect();
   // The runtime's own channel code assigns `process.connected`; accept that, but answer from the hooks.
-  Object.defineProperty(target, "connected", { get: () => hooks.connected(), set: () => {}, configurable: true });
+  Object.defineProperty(target, "connected", {
+    get: () => hooks.connected(),
+    set: () => {},
+    configurable: true,
+  });
   return (message, handle) => {
     delivering = true;
     try {

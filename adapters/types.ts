@@ -306,5 +306,8 @@ export interface ListenerFactory {
    * Opens a listening socket. With `onConnection` it accepts (paused) connections for round-robin; without, it
    * makes a handle that only workers accept on. Rejects with the runtime's error (with `code`, e.g. `EADDRINUSE`).
    */
-  open(request: ServerRequest, onConnection: ((socket: unknown) => void) | undefined): Promise<SharedListener>;
+  open(
+    request: ServerRequest,
+    onConnection: ((socket: unknown) => void) | undefined,
+  ): Promise<SharedListener>;
 }

@@ -12,7 +12,9 @@ if (cluster.isPrimary) {
     console.log(`worker ${worker.process.pid} died (${signal ?? code})`);
   });
   cluster.on("listening", (worker, address) => {
-    console.log(`worker ${worker.id} listening on ${address.address ?? "*"}:${address.port} (${address.mode})`);
+    console.log(
+      `worker ${worker.id} listening on ${address.address ?? "*"}:${address.port} (${address.mode})`,
+    );
   });
 } else {
   http.createServer((_req, res) => {

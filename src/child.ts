@@ -67,7 +67,11 @@ export class Child {
     this.#sendInternal({ act: "online" });
   }
 
-  #sendUser(message: unknown, handle: unknown, callback: ((error: Error | null) => void) | undefined): boolean {
+  #sendUser(
+    message: unknown,
+    handle: unknown,
+    callback: ((error: Error | null) => void) | undefined,
+  ): boolean {
     if (!this.#link.connected) {
       const error = channelClosed();
       queueMicrotask(() => callback ? callback(error) : this.#report(error));
@@ -169,7 +173,8 @@ export class Child {
             );
           });
         }),
-      listening: (key: string, address: ServerAddress) => this.#sendInternal({ act: "listening", key, address }),
+      listening: (key: string, address: ServerAddress) =>
+        this.#sendInternal({ act: "listening", key, address }),
       closed: (key: string) => this.#sendInternal({ act: "close", key }),
       track: (server: TrackedServer) => {
         this.#servers.add(server);

@@ -87,7 +87,11 @@ export class Cluster extends EventEmitter {
 
   set schedulingPolicy(value: SchedulingPolicy) {
     if (!isSchedulingPolicy(value)) {
-      throw invalidArgValue("cluster.schedulingPolicy", value, "must be SCHED_RR (2), SCHED_NONE (1) or SCHED_REUSEPORT (3)");
+      throw invalidArgValue(
+        "cluster.schedulingPolicy",
+        value,
+        "must be SCHED_RR (2), SCHED_NONE (1) or SCHED_REUSEPORT (3)",
+      );
     }
     if (!this.#policyFrozen) this.#policy = value;
   }

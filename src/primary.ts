@@ -80,8 +80,9 @@ export class Primary {
   fork(env?: unknown): Worker {
     const extraEnv = validateForkEnv(env);
     if (!this.#initialized) this.setup();
-    const settings = this.settings as Required<Pick<ClusterSettings, "exec" | "runtime" | "serialization">> &
-      ClusterSettings;
+    const settings = this.settings as
+      & Required<Pick<ClusterSettings, "exec" | "runtime" | "serialization">>
+      & ClusterSettings;
     if (settings.serialization === "advanced" && settings.runtime !== this.#host.runtime) {
       throw invalidArgValue(
         "settings.serialization",
@@ -96,15 +97,18 @@ export class Primary {
       );
     }
     const id = ++this.#nextId;
-    let link: ChildLink | undefined;
+    // The link exists once spawned and is dropped when the worker is gone; until then and after, it is undefined.
+    const link = (): ChildLink | undefined => this.#links.get(id);
     const side: WorkerSide = {
-      send: (message, handle, _options, callback) => this.#send(worker, link, message, handle, callback),
-      kill: (_worker, signal) => this.#kill(worker, link, signal),
-      disconnect: () => this.#disconnect(worker, link),
-      isConnected: () => (link?.connected ?? false) && !worker.channelClosed,
+      send: (message, handle, _options, callback) => this.#send(worker, link(), message, handle, callback),
+      kill: (_worker, signal) => this.#kill(worker, link(), signal),
+      disconnect: () => this.#disconnect(worker, link()),
+      isConnected: () => (link()?.connected ?? false) && !worker.channelClosed,
       isDead: () => worker.state === "dead",
     };
-    const view: ChildProcessView = new ChildProcessView((m, h, o, c): boolean => worker.send(m, h, o, c as never));
+    const view: ChildProcessView = new ChildProcessView((m, h, o, c): boolean =>
+      worker.send(m, h, o, c as never)
+    );
     const worker: Worker = new Worker({
       id,
       process: view,
@@ -129,7 +133,7 @@ export class Primary {
       identityVariable: IDENTITY_VARIABLE,
       identity: { id, policy: policyName(this.#policy()), serialization: settings.serialization },
     };
-    link = this.#adapter.spawn(request, {
+    const spawned = this.#adapter.spawn(request, {
       spawn: () => view.emit("spawn"),
       message: (message, handle) => this.#onMessage(worker, message, handle),
       disconnect: () => {
@@ -145,8 +149,8 @@ export class Primary {
       },
       error: (error) => this.#report(error, worker),
     });
-    view.attach(link);
-    this.#links.set(id, link);
+    view.attach(spawned);
+    this.#links.set(id, spawned);
     this.workers[id] = worker;
     queueMicrotask(() => worker.transition("fork"));
     return worker;
@@ -235,7 +239,9 @@ export class Primary {
         break;
       case "listening":
         this.#servers.bound(worker, message.key, message.address.port);
-        if (worker.state === "online" || worker.state === "listening") worker.transition("listening", message.address);
+        if (worker.state === "online" || worker.state === "listening") {
+          worker.transition("listening", message.address);
+        }
         break;
       case "exitedAfterDisconnect":
         worker.exitedAfterDisconnect = true;
@@ -261,7 +267,8 @@ export class Primary {
   }
 
   #beforeEmit(worker: Worker, event: LifeEvent): void {
-    const gone = (event === "exit" && worker.channelClosed) || (event === "disconnect" && worker.state === "dead");
+    const gone = (event === "exit" && worker.channelClosed) ||
+      (event === "disconnect" && worker.state === "dead");
     if (!gone) return;
     delete this.workers[worker.id];
     this.#links.delete(worker.id);
@@ -270,7 +277,9 @@ export class Primary {
   #afterEmit(worker: Worker, event: LifeEvent, args: unknown[]): void {
     this.#cluster.emit(event, worker, ...args);
     if (event === "exit") this.#cluster.emit("death", worker);
-    if ((event === "exit" || event === "disconnect") && Object.keys(this.workers).length === 0) this.#allGone();
+    if ((event === "exit" || event === "disconnect") && Object.keys(this.workers).length === 0) {
+      this.#allGone();
+    }
   }
 
   #allGone(): void {

@@ -59,7 +59,10 @@ const CHECKS: Record<keyof ClusterSettings, [(value: unknown) => boolean, string
   execArgv: [isStringArray, "an instance of Array of strings"],
   cwd: [(v) => typeof v === "string", "of type string"],
   silent: [(v) => typeof v === "boolean", "of type boolean"],
-  stdio: [(v) => Array.isArray(v) && v.every(isStdioEntry), "an Array of 'pipe', 'inherit', 'ignore', 'ipc' or fds"],
+  stdio: [
+    (v) => Array.isArray(v) && v.every(isStdioEntry),
+    "an Array of 'pipe', 'inherit', 'ignore', 'ipc' or fds",
+  ],
   uid: [isId, "a non-negative integer"],
   gid: [isId, "a non-negative integer"],
   serialization: [(v) => typeof v === "string", "of type string"],
@@ -86,7 +89,11 @@ export function validateSettings(settings: unknown): ClusterSettings {
     if (!ok(value)) throw invalidArgType(`settings.${key}`, expected, value);
   }
   if (given.serialization !== undefined && !SERIALIZATIONS.includes(given.serialization as Serialization)) {
-    throw invalidArgValue("settings.serialization", given.serialization, "must be one of: 'json', 'advanced'");
+    throw invalidArgValue(
+      "settings.serialization",
+      given.serialization,
+      "must be one of: 'json', 'advanced'",
+    );
   }
   if (given.runtime !== undefined && !RUNTIMES.includes(given.runtime as RuntimeName)) {
     throw invalidArgValue("settings.runtime", given.runtime, "must be one of: 'node', 'deno', 'bun'");

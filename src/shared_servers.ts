@@ -96,7 +96,13 @@ export class SharedServers {
       entry.ready = new Promise((resolve) => entry.settle = resolve);
       return { mode, port: 0 };
     }
-    return { mode, port: entry.port ?? request.port, address: entry.address, family: entry.family, handle: entry.handle };
+    return {
+      mode,
+      port: entry.port ?? request.port,
+      address: entry.address,
+      family: entry.family,
+      handle: entry.handle,
+    };
   }
 
   /** A worker reports where it is listening; settles a pending port-0 reuseport entry. */

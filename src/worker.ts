@@ -23,13 +23,19 @@ export interface WorkerProcess {
   /** Sends a signal. */
   kill(signal?: string | number): boolean;
   /** Listens for the process's events. */
+  // deno-lint-ignore no-explicit-any -- listeners of different events take different arguments
   on(event: string, listener: (...args: any[]) => void): unknown;
 }
 
 /** What one side of the channel does for a worker. */
 export interface WorkerSide {
   /** Sends a checked message. */
-  send(message: unknown, handle: unknown, options: unknown, callback: ((error: Error | null) => void) | undefined): boolean;
+  send(
+    message: unknown,
+    handle: unknown,
+    options: unknown,
+    callback: ((error: Error | null) => void) | undefined,
+  ): boolean;
   /** Ends the worker process with a signal (in the primary) or exits (in the worker). */
   kill(worker: Worker, signal: string): void;
   /** Closes the worker's servers and its channel. */
@@ -110,7 +116,12 @@ export class Worker extends EventEmitter {
    * Sends a message to the other side, as Node's `worker.send(message[, sendHandle[, options]][, callback])`.
    * Returns false when the message had to wait behind others.
    */
-  send(message: unknown, handle?: unknown, options?: unknown, callback?: (error: Error | null) => void): boolean {
+  send(
+    message: unknown,
+    handle?: unknown,
+    options?: unknown,
+    callback?: (error: Error | null) => void,
+  ): boolean {
     const parsed = parseSendArguments(message, handle, options, callback);
     return this.#side.send(parsed.message, parsed.handle, parsed.options, parsed.callback);
   }

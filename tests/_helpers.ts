@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-explicit-any -- test messages are free-form JSON
 /**
  * Shared test helpers: fixture paths for the running runtime, forking with guaranteed cleanup, and waiting.
  *
@@ -40,7 +41,11 @@ export async function waitFor<T extends unknown[]>(
 }
 
 /** Waits for the next user message from a worker that matches `test`. */
-export function nextMessage(worker: Worker, test: (m: any) => boolean = () => true, ms = 15000): Promise<any> {
+export function nextMessage(
+  worker: Worker,
+  test: (m: any) => boolean = () => true,
+  ms = 15000,
+): Promise<any> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       worker.off("message", listener);
@@ -118,12 +123,15 @@ export async function countAnswers(port: number, count: number): Promise<Record<
   const counts: Record<string, number> = {};
   for (let i = 0; i < count; i++) {
     const body = await new Promise<string>((resolve, reject) => {
-      const req = request({ host: "127.0.0.1", port, agent: false, headers: { connection: "close" } }, (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => text += chunk);
-        res.on("end", () => resolve(text));
-      });
+      const req = request(
+        { host: "127.0.0.1", port, agent: false, headers: { connection: "close" } },
+        (res) => {
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (chunk: string) => text += chunk);
+          res.on("end", () => resolve(text));
+        },
+      );
       req.setTimeout(5000, () => req.destroy(new Error("request timed out")));
       req.on("error", reject);
       req.end();

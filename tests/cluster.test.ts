@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-explicit-any -- test messages are free-form JSON
 // The node:cluster API on real worker processes, the same file on Deno, Bun, Node 24 and (compiled) Node 20.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -68,7 +69,11 @@ describe(`cluster on ${runtime}`, () => {
       assert.equal(worker.isDead(), true);
       assert.equal(worker.exitedAfterDisconnect, false);
       await new Promise((r) => setTimeout(r, 50));
-      assert.equal(cluster.workers![id], undefined, "removed from cluster.workers once disconnected and exited");
+      assert.equal(
+        cluster.workers![id],
+        undefined,
+        "removed from cluster.workers once disconnected and exited",
+      );
       assert.equal(worker.state, "dead");
     } finally {
       cluster.off("fork", onFork).off("online", onOnline).off("exit", onExit);
@@ -94,7 +99,10 @@ describe(`cluster on ${runtime}`, () => {
       cluster.once("message", (w: Worker, message: unknown) => resolve([w, message]))
     );
     worker.send({ cmd: "echo", payload: { n: 1, text: "héllo" } });
-    assert.deepEqual(await nextMessage(worker, (m) => m.cmd === "echo"), { cmd: "echo", payload: { n: 1, text: "héllo" } });
+    assert.deepEqual(await nextMessage(worker, (m) => m.cmd === "echo"), {
+      cmd: "echo",
+      payload: { n: 1, text: "héllo" },
+    });
     const [who, what] = await fromCluster;
     assert.equal(who, worker);
     assert.deepEqual(what, { cmd: "echo", payload: { n: 1, text: "héllo" } });
@@ -287,7 +295,11 @@ describe(`cluster on ${runtime}`, () => {
       const mode = addresses[0].mode;
       assert.deepEqual(Object.keys(counts).sort(), [`worker-${workers[0].id}`, `worker-${workers[1].id}`]);
       if (mode === "rr") {
-        assert.deepEqual(Object.values(counts), [100, 100], `round-robin splits evenly (${JSON.stringify(counts)})`);
+        assert.deepEqual(
+          Object.values(counts),
+          [100, 100],
+          `round-robin splits evenly (${JSON.stringify(counts)})`,
+        );
       }
     });
   });

@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-explicit-any -- test messages are free-form JSON
 // A primary on this runtime forks workers on every runtime: which pairs work, with json, and advanced refused.
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
@@ -59,7 +60,12 @@ describe(`a ${runtime} primary with workers on each runtime`, () => {
     const worker = cluster.fork();
     forked.push(worker);
     await nextMessage(worker, (m) => m?.cmd === "ready", 20000);
-    const payload = { when: new Date(0), big: 12345678901234567890n, bytes: new Uint8Array([1, 2, 3]), map: new Map([["a", 1]]) };
+    const payload = {
+      when: new Date(0),
+      big: 12345678901234567890n,
+      bytes: new Uint8Array([1, 2, 3]),
+      map: new Map([["a", 1]]),
+    };
     worker.send({ cmd: "echo", payload });
     const echo = await nextMessage(worker, (m) => m?.cmd === "echo");
     assert.deepEqual(echo.payload, payload);

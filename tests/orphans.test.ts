@@ -33,7 +33,9 @@ describe(`orphans on ${runtime}`, () => {
       assert.equal(pids!.workers.length, 2);
       for (const pid of pids!.workers) assert.equal(alive(pid), true);
       primary.kill("SIGKILL");
-      for (const pid of pids!.workers) assert.equal(await gone(pid, 10000), true, `worker ${pid} outlived its primary`);
+      for (const pid of pids!.workers) {
+        assert.equal(await gone(pid, 10000), true, `worker ${pid} outlived its primary`);
+      }
     } finally {
       primary.kill("SIGKILL");
       for (const pid of pids?.workers ?? []) {

@@ -2,7 +2,15 @@
 import assert from "node:assert/strict";
 import net from "node:net";
 import { after, describe, test } from "node:test";
-import { type Cluster, createAdapter, createCluster, SCHED_NONE, SCHED_REUSEPORT, SCHED_RR, type Worker } from "../mod.ts";
+import {
+  type Cluster,
+  createAdapter,
+  createCluster,
+  SCHED_NONE,
+  SCHED_REUSEPORT,
+  SCHED_RR,
+  type Worker,
+} from "../mod.ts";
 import { countAnswers, fixture, killAll, nextMessage, runtime, withWorkers } from "./_helpers.ts";
 
 const clusters = new Map<number, Cluster>();
@@ -115,7 +123,9 @@ describe(`port sharing on ${runtime}`, () => {
       const { workers, port, modes } = await start(cluster, fork, { SERVER_KIND: "net" });
       const counts = await countAnswers(port, 200);
       assert.equal(Object.values(counts).reduce((a, b) => a + b, 0), 200);
-      for (const worker of workers) assert.ok(counts[`worker-${worker.id}`] > 0, `both answer: ${JSON.stringify(counts)}`);
+      for (const worker of workers) {
+        assert.ok(counts[`worker-${worker.id}`] > 0, `both answer: ${JSON.stringify(counts)}`);
+      }
       assert.deepEqual(modes, runtime === "node" ? ["none", "none"] : ["reuseport", "reuseport"]);
     });
   });
@@ -125,7 +135,9 @@ describe(`port sharing on ${runtime}`, () => {
     await withWorkers(cluster, async (fork) => {
       const { workers, port, modes } = await start(cluster, fork, { SERVER_KIND: "net" });
       const counts = await countAnswers(port, 200);
-      for (const worker of workers) assert.ok(counts[`worker-${worker.id}`] > 0, `both answer: ${JSON.stringify(counts)}`);
+      for (const worker of workers) {
+        assert.ok(counts[`worker-${worker.id}`] > 0, `both answer: ${JSON.stringify(counts)}`);
+      }
       const [major] = (process.versions.node ?? "0").split(".").map(Number);
       const nodeWithoutReusePort = runtime === "node" && major < 22;
       assert.deepEqual(modes, nodeWithoutReusePort ? ["rr", "rr"] : ["reuseport", "reuseport"]);
@@ -140,7 +152,9 @@ describe(`port sharing on ${runtime}`, () => {
       const { workers, port, modes } = await start(cluster, fork, { SERVER_KIND: "native" });
       assert.notEqual(port, 0);
       const counts = await countAnswers(port, 200);
-      for (const worker of workers) assert.ok(counts[`worker-${worker.id}`] > 0, `both answer: ${JSON.stringify(counts)}`);
+      for (const worker of workers) {
+        assert.ok(counts[`worker-${worker.id}`] > 0, `both answer: ${JSON.stringify(counts)}`);
+      }
       assert.deepEqual(modes, ["reuseport", "reuseport"]);
     });
   });
@@ -150,7 +164,9 @@ describe(`port sharing on ${runtime}`, () => {
     await withWorkers(cluster, async (fork) => {
       const { workers, port } = await start(cluster, fork, { SERVER_KIND: "serve" });
       const counts = await countAnswers(port, 100);
-      for (const worker of workers) assert.ok(counts[`worker-${worker.id}`] > 0, `both answer: ${JSON.stringify(counts)}`);
+      for (const worker of workers) {
+        assert.ok(counts[`worker-${worker.id}`] > 0, `both answer: ${JSON.stringify(counts)}`);
+      }
     });
   });
 
@@ -195,11 +211,18 @@ describe(`port sharing on ${runtime}`, () => {
       const exited = new Promise<unknown[]>((resolve) => leaving.once("exit", (...args) => resolve(args)));
       leaving.disconnect();
       const answers = await inFlight;
-      assert.ok(answers.every((answer) => answer.startsWith("worker-")), `open requests finished: ${answers}`);
+      assert.ok(
+        answers.every((answer) => answer.startsWith("worker-")),
+        `open requests finished: ${answers}`,
+      );
       assert.deepEqual(await exited, [0, null]);
       assert.equal(leaving.exitedAfterDisconnect, true);
       const counts = await countAnswers(port, 20);
-      assert.deepEqual(counts, { [`worker-${staying.id}`]: 20 }, "new connections go to the worker that stays");
+      assert.deepEqual(
+        counts,
+        { [`worker-${staying.id}`]: 20 },
+        "new connections go to the worker that stays",
+      );
       const stayingExit = new Promise((resolve) => staying.once("exit", resolve));
       staying.disconnect();
       await stayingExit;
@@ -208,7 +231,9 @@ describe(`port sharing on ${runtime}`, () => {
   });
 
   test("a unix socket path is shared by the workers", {
-    skip: runtime === "deno" ? "Deno workers cannot receive handles, and SO_REUSEPORT does not apply to unix sockets" : false,
+    skip: runtime === "deno"
+      ? "Deno workers cannot receive handles, and SO_REUSEPORT does not apply to unix sockets"
+      : false,
   }, async () => {
     const cluster = clusterWith(SCHED_RR);
     const { mkdtempSync, rmSync } = await import("node:fs");
@@ -221,7 +246,10 @@ describe(`port sharing on ${runtime}`, () => {
         const modes: { addressType: number }[] = [];
         const onListening = (_w: Worker, address: { addressType: number }) => modes.push(address);
         cluster.on("listening", onListening);
-        const workers = [fork({ SERVER_KIND: "http", SERVER_PATH: path }), fork({ SERVER_KIND: "http", SERVER_PATH: path })];
+        const workers = [
+          fork({ SERVER_KIND: "http", SERVER_PATH: path }),
+          fork({ SERVER_KIND: "http", SERVER_PATH: path }),
+        ];
         const replies = await Promise.all(workers.map((w) => nextMessage(w, (m) => m?.cmd === "server")));
         for (const reply of replies) assert.equal(reply.error, undefined);
         cluster.off("listening", onListening);

@@ -1,7 +1,13 @@
 // The worker life cycle table, checked without any process.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { IllegalTransitionError, TRANSITIONS, type TransitionCause, Worker, type WorkerState } from "../mod.ts";
+import {
+  IllegalTransitionError,
+  type TransitionCause,
+  TRANSITIONS,
+  Worker,
+  type WorkerState,
+} from "../mod.ts";
 import { canTransition, nextState } from "../src/worker_state.ts";
 
 const STATES: WorkerState[] = ["none", "online", "listening", "disconnected", "dead"];
@@ -10,7 +16,14 @@ const CAUSES: TransitionCause[] = ["fork", "online", "listening", "disconnect", 
 function bareWorker(): Worker {
   return new Worker({
     id: 1,
-    process: { pid: 1, exitCode: null, signalCode: null, connected: true, kill: () => true, on: () => undefined },
+    process: {
+      pid: 1,
+      exitCode: null,
+      signalCode: null,
+      connected: true,
+      kill: () => true,
+      on: () => undefined,
+    },
     side: {
       send: () => true,
       kill: () => {},
@@ -52,7 +65,12 @@ describe("worker state machine", () => {
   });
 
   test("illegal transitions throw IllegalTransitionError", () => {
-    for (const [state, cause] of [["dead", "exit"], ["dead", "online"], ["none", "listening"], ["online", "online"]]) {
+    for (
+      const [state, cause] of [["dead", "exit"], ["dead", "online"], ["none", "listening"], [
+        "online",
+        "online",
+      ]]
+    ) {
       assert.equal(canTransition(state as WorkerState, cause as TransitionCause), false);
       assert.throws(() => nextState(state as WorkerState, cause as TransitionCause), (error: unknown) => {
         assert.ok(error instanceof IllegalTransitionError);
@@ -72,7 +90,7 @@ describe("worker state machine", () => {
     worker.transition("listening", { port: 1 });
     worker.transition("exit", 0, null);
     worker.transition("disconnect");
-    assert.deepEqual(events, ['online[]', 'listening[{"port":1}]', "exit[0,null]", "disconnect[]"]);
+    assert.deepEqual(events, ["online[]", 'listening[{"port":1}]', "exit[0,null]", "disconnect[]"]);
     assert.equal(worker.state, "dead");
     assert.throws(() => worker.transition("online"), IllegalTransitionError);
   });

@@ -1,0 +1,274 @@
+// Builds the npm package into npm/ (`npm run build:npm`).
+//
+// This script is the ONLY place that knows how the npm package is made. It compiles mod.ts, src/ and adapters/
+// with the pinned TypeScript compiler (node_modules/.bin/tsc: TypeScript 7, the native compiler, which has no JS
+// API, so it is driven through a temporary tsconfig in .tmp/) and writes npm/package.json from package.json and
+// deno.json. Switching to dnt (or any other bundler) later means changing only this file: its CLI and the two
+// exported functions are what the rest of the repo (scripts/test_matrix.mjs, tests/npm_package.test.ts) uses.
+//
+// Usage:
+//   node scripts/build_npm.mjs                          npm package into npm/
+//   node scripts/build_npm.mjs --out DIR                npm package into DIR
+//   node scripts/build_npm.mjs --out DIR --with-tests   mod.ts, src/, adapters/, tests/ (with tests/fixtures/)
+//                                                       and examples/ compiled into DIR, plus a
+//                                                       {"type":"module"} package.json, so that Node 20 (which
+//                                                       cannot strip types) runs DIR/tests/*.test.js
+//
+// Output keeps the source layout (DIR/mod.js, DIR/src/..., DIR/tests/fixtures/...), and relative imports ending
+// in `.ts` become `.js` (rewriteRelativeImportExtensions), so tests that pick their fixture's extension from
+// their own file name work unchanged in the compiled tree.
+
+import { spawnSync } from "node:child_process";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { bin, childEnv, repoRoot } from "./_runtimes.mjs";
+
+/** The compiler settings of every build (npm package and compiled test tree alike). */
+const compilerOptions = {
+  target: "ES2022",
+  module: "NodeNext",
+  moduleResolution: "NodeNext",
+  strict: true,
+  allowImportingTsExtensions: true,
+  rewriteRelativeImportExtensions: true,
+  verbatimModuleSyntax: true,
+  erasableSyntaxOnly: true,
+  skipLibCheck: true,
+  types: ["node"],
+  newLine: "lf",
+  sourceMap: false,
+};
+
+/** Source folders of the library (compiled into the npm package). */
+const libraryDirs = ["src", "adapters"];
+
+/** Extensions the compiler turns into .js; every other file under a compiled folder is copied as it is. */
+const compiledExtensions = [".ts", ".mts", ".cts"];
+
+function isInside(child, parent) {
+  const rel = relative(parent, child);
+  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
+}
+
+/** Empties outDir, refusing to delete a non-empty folder the build does not own. */
+function prepareOutDir(outDir) {
+  const owned = isInside(outDir, join(repoRoot, ".tmp")) || isInside(outDir, join(repoRoot, "npm"));
+  if (outDir === repoRoot || isInside(repoRoot, outDir)) {
+    throw new Error(`refusing to build into ${outDir}: it contains the repository`);
+  }
+  if (existsSync(outDir)) {
+    if (!owned && readdirSync(outDir).length > 0) {
+      throw new Error(
+        `refusing to empty ${outDir}: only npm/ and folders under .tmp/ are cleaned; pass an empty dir`,
+      );
+    }
+    rmSync(outDir, { recursive: true, force: true });
+  }
+  mkdirSync(outDir, { recursive: true });
+}
+
+function walk(dir) {
+  const out = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...walk(path));
+    else out.push(path);
+  }
+  return out;
+}
+
+function copyAssets(srcDir, outDir) {
+  if (!existsSync(srcDir)) return;
+  for (const file of walk(srcDir)) {
+    if (compiledExtensions.some((ext) => file.endsWith(ext))) continue;
+    const target = join(outDir, relative(repoRoot, file));
+    mkdirSync(dirname(target), { recursive: true });
+    copyFileSync(file, target);
+  }
+}
+
+/**
+ * tsc rewrites `./x.ts` to `./x.js` in the emitted JS but keeps `./x.ts` in the emitted .d.ts. TypeScript 7
+ * resolves that, older compilers and other tools may not, so the declarations get `.js` specifiers too.
+ */
+function rewriteDeclarationImports(outDir) {
+  const specifier = /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(["'])(\.{1,2}\/[^"'\n]*?)\.([mc]?)ts\2/g;
+  for (const file of walk(outDir)) {
+    if (!/\.d\.[mc]?ts$/.test(file)) continue;
+    const text = readFileSync(file, "utf8");
+    const rewritten = text.replace(
+      specifier,
+      (_m, head, quote, path, kind) => `${head}${quote}${path}.${kind}js${quote}`,
+    );
+    if (rewritten !== text) writeFileSync(file, rewritten);
+  }
+}
+
+function hasTsFiles(dir) {
+  return existsSync(dir) && walk(dir).some((f) => f.endsWith(".ts"));
+}
+
+/**
+ * Compiles mod.ts, src/ and adapters/ (and, with withTests, tests/ and examples/) into outDir with the pinned
+ * tsc, keeping the folder layout. The npm build stops on any type error (noEmitOnError); the test build still
+ * emits, reports the diagnostics as warnings and leaves type errors to the `tsc --noEmit` gate.
+ *
+ * @param {{ outDir: string, withTests?: boolean, declaration?: boolean, log?: (line: string) => void }} options
+ * @returns {{ outDir: string, diagnostics: string }}
+ */
+export function compile({ outDir, withTests = false, declaration = !withTests, log = console.log }) {
+  outDir = resolve(outDir);
+  if (!existsSync(join(repoRoot, "mod.ts"))) {
+    throw new Error(`nothing to compile: ${join(repoRoot, "mod.ts")} is missing`);
+  }
+  prepareOutDir(outDir);
+
+  const dirs = [...libraryDirs, ...(withTests ? ["tests", "examples"] : [])];
+  const tmpDir = join(repoRoot, ".tmp");
+  mkdirSync(tmpDir, { recursive: true });
+  const config = join(tmpDir, `tsconfig.build-${process.pid}-${Date.now()}.json`);
+  const rel = (p) => relative(tmpDir, p).split("\\").join("/");
+  const tsconfig = {
+    compilerOptions: {
+      ...compilerOptions,
+      declaration,
+      noEmitOnError: !withTests,
+      rootDir: rel(repoRoot),
+      outDir: rel(outDir),
+    },
+    include: [
+      rel(join(repoRoot, "mod.ts")),
+      ...dirs.filter((d) => hasTsFiles(join(repoRoot, d))).map((d) => `${rel(join(repoRoot, d))}/**/*.ts`),
+    ],
+  };
+  writeFileSync(config, JSON.stringify(tsconfig, null, 2) + "\n");
+  let result;
+  try {
+    result = spawnSync(bin("tsc"), ["-p", config, "--pretty", "false"], {
+      cwd: repoRoot,
+      encoding: "utf8",
+      env: childEnv(),
+      timeout: 10 * 60_000,
+    });
+  } finally {
+    rmSync(config, { force: true });
+  }
+  if (result.error) throw new Error(`could not run ${bin("tsc")}: ${result.error.message}`);
+  const diagnostics = (result.stdout + result.stderr).trim();
+  if (result.status !== 0) {
+    if (!withTests || !existsSync(join(outDir, "mod.js"))) {
+      throw new Error(`tsc failed (exit ${result.status}) building ${outDir}:\n${diagnostics}`);
+    }
+    log(
+      `warning: tsc reported type errors (the JS was emitted anyway; the tsc gate reports them):\n${diagnostics}`,
+    );
+  }
+  if (declaration) rewriteDeclarationImports(outDir);
+  for (const dir of dirs) copyAssets(join(repoRoot, dir), outDir);
+  if (withTests) {
+    writeFileSync(join(outDir, "package.json"), JSON.stringify({ type: "module" }, null, 2) + "\n");
+  }
+  return { outDir, diagnostics };
+}
+
+function readJson(path) {
+  return JSON.parse(readFileSync(path, "utf8"));
+}
+
+/** The npm package.json, from the root package.json and deno.json; throws when their versions differ. */
+export function npmManifest() {
+  const pkg = readJson(join(repoRoot, "package.json"));
+  const deno = readJson(join(repoRoot, "deno.json"));
+  if (pkg.version !== deno.version) {
+    throw new Error(`version mismatch: package.json has ${pkg.version}, deno.json has ${deno.version}`);
+  }
+  const manifest = {
+    name: "unicluster",
+    version: pkg.version,
+    description: pkg.description,
+    license: pkg.license ?? deno.license,
+    type: "module",
+    main: "./mod.js",
+    types: "./mod.d.ts",
+    exports: { ".": { types: "./mod.d.ts", default: "./mod.js" } },
+    engines: { node: ">=20" },
+    files: ["mod.js", "mod.d.ts", ...libraryDirs.map((d) => `${d}/`), "README.md", "LICENSE"],
+  };
+  for (const key of ["keywords", "author"]) if (pkg[key] !== undefined) manifest[key] = pkg[key];
+  return manifest;
+}
+
+/**
+ * Builds the npm package into outDir (default npm/): compiled JS and .d.ts, package.json, README.md, LICENSE.
+ *
+ * @param {{ outDir?: string, log?: (line: string) => void }} [options]
+ * @returns {string} the package folder
+ */
+export function buildNpm({ outDir = join(repoRoot, "npm"), log = console.log } = {}) {
+  const manifest = npmManifest(); // fails early on a version mismatch
+  const { outDir: dir } = compile({ outDir, withTests: false, declaration: true, log });
+  const libraryFolders = libraryDirs.filter((d) => existsSync(join(dir, d)));
+  manifest.files = manifest.files.filter((f) => !f.endsWith("/") || libraryFolders.includes(f.slice(0, -1)));
+  for (const file of ["README.md", "LICENSE"]) {
+    const src = join(repoRoot, file);
+    if (existsSync(src)) copyFileSync(src, join(dir, file));
+    else log(`warning: ${file} is missing; the package is built without it`);
+  }
+  manifest.files = manifest.files.filter((f) => f.endsWith("/") || existsSync(join(dir, f)));
+  writeFileSync(join(dir, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
+  if (!existsSync(join(dir, "mod.d.ts"))) throw new Error(`build produced no ${join(dir, "mod.d.ts")}`);
+  return dir;
+}
+
+function main(argv) {
+  let outDir;
+  let withTests = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--out") {
+      outDir = argv[++i];
+      if (!outDir) throw new Error("--out needs a directory");
+    } else if (arg.startsWith("--out=")) outDir = arg.slice("--out=".length);
+    else if (arg === "--with-tests") withTests = true;
+    else if (arg === "--help" || arg === "-h") {
+      console.log("usage: node scripts/build_npm.mjs [--out DIR] [--with-tests]");
+      return;
+    } else throw new Error(`unknown argument: ${arg}`);
+  }
+  if (withTests) {
+    if (!outDir) throw new Error("--with-tests needs --out DIR (e.g. --out .tmp/node20)");
+    const { outDir: dir } = compile({ outDir: resolve(outDir), withTests: true });
+    console.log(`compiled library and tests into ${relative(process.cwd(), dir) || "."}`);
+  } else {
+    const started = Date.now();
+    const dir = buildNpm({ outDir: outDir ? resolve(outDir) : undefined });
+    const { name, version } = readJson(join(dir, "package.json"));
+    console.log(
+      `built ${name}@${version} into ${relative(process.cwd(), dir) || "."} in ${Date.now() - started} ms`,
+    );
+  }
+}
+
+const invokedPath = process.argv[1] ? resolve(process.argv[1]) : "";
+if (
+  invokedPath && existsSync(invokedPath) &&
+  realpathSync(invokedPath) === realpathSync(fileURLToPath(import.meta.url))
+) {
+  try {
+    main(process.argv.slice(2));
+  } catch (error) {
+    console.error(`build_npm: ${error instanceof Error ? error.message : error}`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,46 @@
+// The npm and JSR manifests describe the same release: package.json (npm, "unicluster") and deno.json (JSR,
+// "@unicluster/cluster") must carry the same version. Runs under deno test, bun test, Node 24 (from tests/) and
+// Node 20 (compiled copy in .tmp/node20/tests/), so the repo root is found by walking up to deno.json.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+interface Manifest {
+  name?: unknown;
+  version?: unknown;
+  exports?: unknown;
+}
+
+function findRepoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, "deno.json"))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`no deno.json above ${fileURLToPath(import.meta.url)}`);
+    dir = parent;
+  }
+}
+
+const root = findRepoRoot();
+const readManifest = (file: string): Manifest =>
+  JSON.parse(readFileSync(join(root, file), "utf8")) as Manifest;
+const npm = readManifest("package.json");
+const jsr = readManifest("deno.json");
+
+test("package.json and deno.json carry the same version", () => {
+  assert.equal(typeof npm.version, "string");
+  assert.match(npm.version as string, /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/);
+  assert.equal(jsr.version, npm.version);
+});
+
+test('the npm name is "unicluster"', () => {
+  assert.equal(npm.name, "unicluster");
+});
+
+test('the JSR name is "@unicluster/cluster" and it exports ./mod.ts', () => {
+  assert.equal(jsr.name, "@unicluster/cluster");
+  assert.equal(jsr.exports, "./mod.ts");
+});

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { Readable } from "node:stream";
 import { installBunServeHook } from "./bun_serve_hook.ts";
 import { installNetServerHooks } from "./net_server_hooks.ts";
 import { netListenerFactory } from "./net_listeners.ts";
@@ -68,6 +69,11 @@ function bunStdio(request: SpawnRequest): unknown[] {
   return request.silent ? ["pipe", "pipe", "pipe"] : ["inherit", "inherit", "inherit"];
 }
 
+/** Bun pipes child output as web streams; Node's API (and users of `worker.process.stdout`) expect Node streams. */
+function nodeReadable(stream: unknown): Readable | null {
+  return stream instanceof ReadableStream ? Readable.fromWeb(stream as never) : null;
+}
+
 /** The primary's link to one worker started with `Bun.spawn`. */
 export class BunChildLink implements ChildLink {
   /** Handles pass between Bun processes. */
@@ -75,6 +81,8 @@ export class BunChildLink implements ChildLink {
   #child: BunSubprocess;
   #connected = true;
   #exit: { code: number | null; signal: string | null } | undefined;
+  #stdout: unknown;
+  #stderr: unknown;
 
   /** Spawns the worker and reports its events. */
   constructor(request: SpawnRequest, events: ChildEvents, canPassHandles: boolean) {
@@ -132,14 +140,14 @@ export class BunChildLink implements ChildLink {
     return this.#child.stdin ?? null;
   }
 
-  /** The worker's stdout when piped. */
+  /** The worker's stdout when piped, as a Node stream (as on Node's `ChildProcess`). */
   get stdout(): unknown {
-    return this.#child.stdout ?? null;
+    return this.#stdout ??= nodeReadable(this.#child.stdout);
   }
 
-  /** The worker's stderr when piped. */
+  /** The worker's stderr when piped, as a Node stream. */
   get stderr(): unknown {
-    return this.#child.stderr ?? null;
+    return this.#stderr ??= nodeReadable(this.#child.stderr);
   }
 
   /** Sends a message and maybe a handle; serialization errors throw synchronously. */

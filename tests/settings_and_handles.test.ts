@@ -1,0 +1,134 @@
+// Settings that reach the worker process (env, cwd, silent), the policy variable, handle passing, kill in a worker.
+import assert from "node:assert/strict";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { realpathSync } from "node:fs";
+import { Readable } from "node:stream";
+import { after, describe, test } from "node:test";
+import { type Cluster, createAdapter, createCluster, SCHED_NONE, SCHED_RR, type Worker } from "../mod.ts";
+import { fixture, killAll, nextMessage, runtime, waitFor } from "./_helpers.ts";
+
+const forked: Worker[] = [];
+
+after(async () => {
+  await killAll(forked);
+});
+
+function freshCluster(settings: Record<string, unknown> = {}): Cluster {
+  const cluster = createCluster(createAdapter());
+  cluster.setupPrimary({ exec: fixture("worker"), ...settings });
+  return cluster;
+}
+
+async function started(cluster: Cluster, env?: Record<string, string>): Promise<Worker> {
+  const worker = cluster.fork(env);
+  forked.push(worker);
+  await nextMessage(worker, (m: { cmd?: string }) => m?.cmd === "ready");
+  return worker;
+}
+
+async function readAll(stream: unknown): Promise<string> {
+  const readable = stream instanceof Readable ? stream : Readable.fromWeb(stream as never);
+  let text = "";
+  for await (const chunk of readable) {
+    text += typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk);
+  }
+  return text;
+}
+
+describe(`settings and handles on ${runtime}`, () => {
+  test("fork(env) adds to the worker's environment, and cwd sets its working directory", async () => {
+    const dir = realpathSync(tmpdir());
+    const cluster = freshCluster({ cwd: dir });
+    const worker = await started(cluster, { UNICLUSTER_TEST_VALUE: "from the primary" });
+    worker.send({ cmd: "env", name: "UNICLUSTER_TEST_VALUE" });
+    const reply = await nextMessage(worker, (m: { cmd?: string }) => m?.cmd === "env");
+    assert.equal(reply.value, "from the primary");
+    assert.equal(reply.cwd, dir);
+    worker.send({ cmd: "env", name: "PATH" });
+    assert.ok(
+      (await nextMessage(worker, (m: { cmd?: string }) => m?.cmd === "env")).value,
+      "the primary's env is kept",
+    );
+    await killAll([worker]);
+  });
+
+  test("silent: the worker's output comes to the primary as worker.process.stdout", async () => {
+    const cluster = freshCluster({ silent: true });
+    const worker = await started(cluster);
+    const stdout = (worker.process as unknown as { stdout: unknown }).stdout;
+    assert.ok(stdout instanceof Readable, "stdout is piped, as a Node stream");
+    const text = readAll(stdout);
+    worker.send({ cmd: "print", text: "printed by the worker" });
+    await new Promise((r) => setTimeout(r, 200));
+    worker.send({ cmd: "exit", code: 0 });
+    await waitFor(worker, "exit");
+    assert.match(await text, /printed by the worker/);
+  });
+
+  test("NODE_CLUSTER_SCHED_POLICY picks the default policy; the policy freezes at the first fork", async () => {
+    const saved = process.env.NODE_CLUSTER_SCHED_POLICY;
+    try {
+      process.env.NODE_CLUSTER_SCHED_POLICY = "none";
+      assert.equal(createCluster(createAdapter()).schedulingPolicy, SCHED_NONE);
+      process.env.NODE_CLUSTER_SCHED_POLICY = "rr";
+      assert.equal(createCluster(createAdapter()).schedulingPolicy, SCHED_RR);
+    } finally {
+      if (saved === undefined) delete process.env.NODE_CLUSTER_SCHED_POLICY;
+      else process.env.NODE_CLUSTER_SCHED_POLICY = saved;
+    }
+    const cluster = createCluster(createAdapter());
+    cluster.schedulingPolicy = SCHED_NONE;
+    cluster.schedulingPolicy = SCHED_RR;
+    assert.equal(cluster.schedulingPolicy, SCHED_RR, "changeable before setup");
+    cluster.setupPrimary({ exec: fixture("worker") });
+    cluster.schedulingPolicy = SCHED_NONE;
+    assert.equal(cluster.schedulingPolicy, SCHED_RR, "frozen by setupPrimary, as in Node");
+    const worker = await started(cluster);
+    await killAll([worker]);
+  });
+
+  test("a worker can kill itself; it exits with code 0 and exitedAfterDisconnect is true", async () => {
+    const worker = await started(freshCluster());
+    worker.send({ cmd: "killSelf" });
+    assert.deepEqual(await waitFor(worker, "exit"), [0, null]);
+    assert.equal(worker.exitedAfterDisconnect, true);
+  });
+
+  test("worker.send(message, socket) hands a connection to the worker where the runtime can", async () => {
+    const cluster = freshCluster();
+    const worker = await started(cluster);
+    const server = net.createServer({ pauseOnConnect: true });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const accepted = new Promise<net.Socket>((resolve) => server.once("connection", resolve));
+      const client = net.connect({ port, host: "127.0.0.1" });
+      const answer = new Promise<string>((resolve) => {
+        let text = "";
+        client.on("data", (chunk) => text += chunk);
+        client.on("close", () => resolve(text));
+        client.on("error", () => resolve(text));
+      });
+      const socket = await accepted;
+      if (runtime === "deno") {
+        assert.throws(
+          () => worker.send({ cmd: "socket" }, socket),
+          (error: { code?: string; message: string }) => {
+            assert.equal(error.code, "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM");
+            assert.match(error.message, /Deno/);
+            return true;
+          },
+        );
+        socket.destroy();
+        client.destroy();
+      } else {
+        worker.send({ cmd: "socket" }, socket);
+        assert.equal(await answer, `socket answered by worker ${worker.id}`);
+      }
+    } finally {
+      server.close();
+      await killAll([worker]);
+    }
+  });
+});

@@ -26,8 +26,8 @@
 // count as one failed.
 
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
-import { isAbsolute, join, relative } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { dirname, isAbsolute, join, relative } from "node:path";
 import process from "node:process";
 import { bin, childEnv, findNode20, repoRoot } from "./_runtimes.mjs";
 import { compile } from "./build_npm.mjs";
@@ -37,6 +37,7 @@ const RUN_TIMEOUT_MS = (Number(process.env.TEST_MATRIX_TIMEOUT_S) || 15 * 60) * 
 const GATE_TIMEOUT_MS = 10 * 60_000;
 const KILL_GRACE_MS = 5_000;
 const node20Dir = join(repoRoot, ".tmp", "node20");
+const denoJunit = join(repoRoot, ".tmp", "deno-junit.xml");
 
 function parseArgs(argv) {
   const opts = { only: [...RUNTIMES], skipGates: false };
@@ -201,6 +202,30 @@ function num(text, regex) {
   return m ? Number(m[1]) : undefined;
 }
 
+/**
+ * Deno counts a `describe` as one test and its tests as "steps"; the other runners count the tests inside. To
+ * compare like with like, count the leaf test cases of Deno's JUnit report (a case with no case nested below it).
+ */
+function denoLeafCounts() {
+  if (!existsSync(denoJunit)) return undefined;
+  const xml = readFileSync(denoJunit, "utf8");
+  const cases = [...xml.matchAll(/<testcase name="([^"]*)"[^>]*?(\/>|>([\s\S]*?)<\/testcase>)/g)].map((
+    m,
+  ) => ({
+    name: m[1],
+    body: m[3] ?? "",
+  }));
+  const leaves = cases.filter((c) => !cases.some((other) => other.name.startsWith(`${c.name} &gt; `)));
+  const failed = leaves.filter((c) => c.body.includes("<failure")).length;
+  const skipped = leaves.filter((c) => c.body.includes("<skipped")).length;
+  return {
+    passed: leaves.length - failed - skipped,
+    failed,
+    skipped,
+    note: "leaf tests, from the JUnit report",
+  };
+}
+
 /** Returns { passed, failed, skipped, note } from a runner's output, or undefined without closing counts. */
 function parseCounts(runtime, rawOutput) {
   const text = rawOutput.replace(ANSI, "").replace(/\r/g, "");
@@ -208,6 +233,8 @@ function parseCounts(runtime, rawOutput) {
     // `ok | 2 passed (3 steps) | 0 failed | 1 ignored (80ms)` or `FAILED | 1 passed | 1 failed (5ms)`
     const line = lastMatch(text, /^(?:ok|FAILED) \| \d+ passed.*$/gm)?.[0];
     if (!line) return undefined;
+    const leaves = denoLeafCounts();
+    if (leaves) return leaves;
     const steps = num(line, /passed \((\d+) steps?\)/g);
     return {
       passed: num(line, /(\d+) passed/g) ?? 0,
@@ -308,7 +335,9 @@ function prepare(runtime) {
   const rel = (p) => relative(repoRoot, p);
   switch (runtime) {
     case "deno":
-      return { cmd: bin("deno"), args: ["test", "-A", "tests/"] };
+      rmSync(denoJunit, { force: true });
+      mkdirSync(dirname(denoJunit), { recursive: true });
+      return { cmd: bin("deno"), args: ["test", "-A", `--junit-path=${rel(denoJunit)}`, "tests/"] };
     case "bun":
       return { cmd: bin("bun"), args: ["test", "tests/"] };
     case "node24": {

@@ -133,7 +133,7 @@ export class DenoAdapter implements Adapter {
   /** Connects a worker: over the socket (Deno primary), or the runtime's IPC (a Node or Bun primary). */
   connectParent(identity: WorkerIdentity, events: ParentEvents): ParentLink {
     if (identity.channel === "socket") return connectSocketParent(identity, events);
-    return connectProcessParent(this.currentProcess(), events);
+    return connectProcessParent(this.currentProcess(), events, identity.serialization !== "advanced");
   }
 
   /** Installs `process.send` and friends. */

@@ -8,6 +8,7 @@
 
 import { BunAdapter } from "./bun.ts";
 import { DenoAdapter } from "./deno.ts";
+import { DenoChildProcessAdapter } from "./deno_child_process.ts";
 import { NodeAdapter } from "./node.ts";
 import type { Adapter, RuntimeName } from "./types.ts";
 
@@ -22,7 +23,7 @@ export function detectRuntime(): RuntimeName {
 /** Makes the adapter for `name` (default: this runtime's). */
 export function createAdapter(name: RuntimeName = detectRuntime()): Adapter {
   const own = detectRuntime();
-  if (name === "node") return new NodeAdapter(own);
+  if (name === "node") return own === "deno" ? new DenoChildProcessAdapter() : new NodeAdapter(own);
   if (name !== own) {
     throw new TypeError(`The ${name} adapter cannot run on ${own}; use "${own}" or "node"`);
   }

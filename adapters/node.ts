@@ -44,10 +44,15 @@ export class NodeChildLink implements ChildLink {
   /** Whether handles can pass: only between processes of the same runtime (measured on Node and Bun). */
   readonly canPassHandles: boolean;
   #child: ChildProcess;
+  #checkJson: boolean;
 
-  /** Spawns the worker and reports its events. */
-  constructor(request: SpawnRequest, events: ChildEvents, canPassHandles: boolean) {
+  /**
+   * Spawns the worker and reports its events. `checkJson` serializes each json message once before sending: Deno's
+   * child_process crashes the whole process (a native stack overflow) on a cyclic message instead of throwing.
+   */
+  constructor(request: SpawnRequest, events: ChildEvents, canPassHandles: boolean, checkJson = false) {
     this.canPassHandles = canPassHandles;
+    this.#checkJson = checkJson && request.serialization === "json";
     const identity: WorkerIdentity = { ...request.identity, channel: "process" };
     const child = spawnProcess(request.execPath, [...request.execArgv, request.exec, ...request.args], {
       cwd: request.cwd,
@@ -115,6 +120,7 @@ export class NodeChildLink implements ChildLink {
 
   /** Sends a message and maybe a handle; serialization errors throw synchronously. */
   send(message: unknown, handle: unknown, callback: (error: Error | null) => void): boolean {
+    if (this.#checkJson) JSON.stringify(message);
     return this.#child.send(
       message as never,
       handle as never,

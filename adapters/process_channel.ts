@@ -21,8 +21,11 @@ interface ChannelProcess {
   once(event: string, listener: (...args: never[]) => void): unknown;
 }
 
-/** Connects to the primary through the runtime's own IPC channel on `proc`. */
-export function connectProcessParent(proc: unknown, events: ParentEvents): ParentLink {
+/**
+ * Connects to the primary through the runtime's own IPC channel on `proc`. With `checkJson`, each message is
+ * serialized once first, so that a message json cannot carry throws a TypeError (Deno's channel crashes on one).
+ */
+export function connectProcessParent(proc: unknown, events: ParentEvents, checkJson = false): ParentLink {
   const channel = proc as ChannelProcess;
   const send = channel.send?.bind(channel);
   const disconnect = channel.disconnect?.bind(channel);
@@ -46,6 +49,7 @@ export function connectProcessParent(proc: unknown, events: ParentEvents): Paren
       return open && isConnected() !== false;
     },
     send(message, handle, callback) {
+      if (checkJson) JSON.stringify(message);
       return send(message, handle, undefined, (error) => callback(error ?? null));
     },
     disconnect() {

@@ -1,7 +1,7 @@
 // The test matrix (`npm test`): quality gates, then the same tests/*.test.ts files on Deno, Bun, Node 24 and
 // Node 20, one runtime after another (the machines have 2 cores).
 //
-// Usage: node scripts/test_matrix.mjs [--only deno,bun,node24,node20] [--skip-gates]
+// Usage: node scripts/test_matrix.mjs [--only deno,deno-cp,bun,node24,node20] [--skip-gates]
 //   --only LIST    run only these runtimes (comma-separated; also `--only=LIST`); the gates still run
 //   --skip-gates   skip the quality gates (for developers iterating on tests; CI always runs them)
 //
@@ -32,7 +32,7 @@ import process from "node:process";
 import { bin, childEnv, findNode20, repoRoot } from "./_runtimes.mjs";
 import { compile } from "./build_npm.mjs";
 
-const RUNTIMES = ["deno", "bun", "node24", "node20"];
+const RUNTIMES = ["deno", "deno-cp", "bun", "node24", "node20"];
 const RUN_TIMEOUT_MS = (Number(process.env.TEST_MATRIX_TIMEOUT_S) || 15 * 60) * 1000;
 const GATE_TIMEOUT_MS = 10 * 60_000;
 const KILL_GRACE_MS = 5_000;
@@ -50,7 +50,9 @@ function parseArgs(argv) {
       opts.skipGates = true;
       continue;
     } else if (arg === "--help" || arg === "-h") {
-      console.log("usage: node scripts/test_matrix.mjs [--only deno,bun,node24,node20] [--skip-gates]");
+      console.log(
+        "usage: node scripts/test_matrix.mjs [--only deno,deno-cp,bun,node24,node20] [--skip-gates]",
+      );
       process.exit(0);
     } else throw new Error(`unknown argument: ${arg}`);
     const names = (list ?? "").split(",").map((s) => s.trim()).filter(Boolean);
@@ -229,7 +231,7 @@ function denoLeafCounts() {
 /** Returns { passed, failed, skipped, note } from a runner's output, or undefined without closing counts. */
 function parseCounts(runtime, rawOutput) {
   const text = rawOutput.replace(ANSI, "").replace(/\r/g, "");
-  if (runtime === "deno") {
+  if (runtime.startsWith("deno")) {
     // `ok | 2 passed (3 steps) | 0 failed | 1 ignored (80ms)` or `FAILED | 1 passed | 1 failed (5ms)`
     const line = lastMatch(text, /^(?:ok|FAILED) \| \d+ passed.*$/gm)?.[0];
     if (!line) return undefined;
@@ -335,9 +337,15 @@ function prepare(runtime) {
   const rel = (p) => relative(repoRoot, p);
   switch (runtime) {
     case "deno":
+    case "deno-cp":
+      // deno-cp: the same suite on Deno's child_process route (UNICLUSTER_ADAPTER=node), which passes handles.
       rmSync(denoJunit, { force: true });
       mkdirSync(dirname(denoJunit), { recursive: true });
-      return { cmd: bin("deno"), args: ["test", "-A", `--junit-path=${rel(denoJunit)}`, "tests/"] };
+      return {
+        cmd: bin("deno"),
+        args: ["test", "-A", `--junit-path=${rel(denoJunit)}`, "tests/"],
+        env: runtime === "deno-cp" ? childEnv({ UNICLUSTER_ADAPTER: "node" }) : undefined,
+      };
     case "bun":
       return { cmd: bin("bun"), args: ["test", "tests/"] };
     case "node24": {
@@ -397,7 +405,11 @@ async function runRuntime(runtime) {
     isAbsolute(a) && !relative(repoRoot, a).startsWith("..") ? relative(repoRoot, a) : a
   );
   console.log(`[${runtime}] $ ${shown.join(" ")}`);
-  const r = await run(prep.cmd, prep.args, { prefix: runtime, timeoutMs: RUN_TIMEOUT_MS });
+  const r = await run(prep.cmd, prep.args, {
+    prefix: runtime,
+    timeoutMs: RUN_TIMEOUT_MS,
+    ...(prep.env ? { env: prep.env } : {}),
+  });
   const ms = Date.now() - started;
   const notes = [];
   if (r.leftovers) notes.push("left processes behind (killed)");

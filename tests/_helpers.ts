@@ -6,7 +6,7 @@
  */
 
 import { once } from "node:events";
-import type { Cluster, Worker } from "../mod.ts";
+import { type Adapter, type Cluster, createAdapter, type Worker } from "../mod.ts";
 
 /** The runtime running the tests. */
 export const runtime: "deno" | "bun" | "node" = (globalThis as { Deno?: unknown }).Deno !== undefined
@@ -14,6 +14,18 @@ export const runtime: "deno" | "bun" | "node" = (globalThis as { Deno?: unknown 
   : (globalThis as { Bun?: unknown }).Bun !== undefined
   ? "bun"
   : "node";
+
+/**
+ * A new adapter as the default cluster picks it: `UNICLUSTER_ADAPTER=node` selects the `child_process` route
+ * (the matrix runs the whole suite that way on Deno too).
+ */
+export function newAdapter(): Adapter {
+  const name = process.env.UNICLUSTER_ADAPTER;
+  return name === "node" || name === "deno" || name === "bun" ? createAdapter(name) : createAdapter();
+}
+
+/** Whether this runtime's adapter passes handles (round-robin); the Deno adapter does not. */
+export const passesHandles: boolean = newAdapter().canPassHandles;
 
 /** `.ts` under the sources, `.js` under the compiled copy that Node 20 runs. */
 const extension = new URL(import.meta.url).pathname.endsWith(".js") ? ".js" : ".ts";

@@ -2,8 +2,8 @@
 // A primary on this runtime forks workers on every runtime: which pairs work, with json, and advanced refused.
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
-import { type Cluster, createAdapter, createCluster, type Worker } from "../mod.ts";
-import { fixture, killAll, nextMessage, runtime, runtimeBinary, waitFor } from "./_helpers.ts";
+import { type Cluster, createCluster, type Worker } from "../mod.ts";
+import { fixture, killAll, newAdapter, nextMessage, runtime, runtimeBinary, waitFor } from "./_helpers.ts";
 
 const RUNTIMES = ["node", "deno", "bun"] as const;
 const forked: Worker[] = [];
@@ -15,7 +15,7 @@ after(async () => {
 
 /** A fresh cluster whose workers run on `worker`. */
 async function clusterFor(worker: typeof RUNTIMES[number]): Promise<Cluster> {
-  const cluster = createCluster(createAdapter());
+  const cluster = createCluster(newAdapter());
   cluster.setupPrimary({ exec: fixture("worker"), runtime: worker, execPath: await runtimeBinary(worker) });
   clusters.push(cluster);
   return cluster;

@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { realpathSync } from "node:fs";
 import { Readable } from "node:stream";
 import { after, describe, test } from "node:test";
-import { type Cluster, createAdapter, createCluster, SCHED_NONE, SCHED_RR, type Worker } from "../mod.ts";
-import { fixture, killAll, nextMessage, runtime, waitFor } from "./_helpers.ts";
+import { type Cluster, createCluster, SCHED_NONE, SCHED_RR, type Worker } from "../mod.ts";
+import { fixture, killAll, newAdapter, nextMessage, passesHandles, runtime, waitFor } from "./_helpers.ts";
 
 const forked: Worker[] = [];
 
@@ -15,7 +15,7 @@ after(async () => {
 });
 
 function freshCluster(settings: Record<string, unknown> = {}): Cluster {
-  const cluster = createCluster(createAdapter());
+  const cluster = createCluster(newAdapter());
   cluster.setupPrimary({ exec: fixture("worker"), ...settings });
   return cluster;
 }
@@ -70,14 +70,14 @@ describe(`settings and handles on ${runtime}`, () => {
     const saved = process.env.NODE_CLUSTER_SCHED_POLICY;
     try {
       process.env.NODE_CLUSTER_SCHED_POLICY = "none";
-      assert.equal(createCluster(createAdapter()).schedulingPolicy, SCHED_NONE);
+      assert.equal(createCluster(newAdapter()).schedulingPolicy, SCHED_NONE);
       process.env.NODE_CLUSTER_SCHED_POLICY = "rr";
-      assert.equal(createCluster(createAdapter()).schedulingPolicy, SCHED_RR);
+      assert.equal(createCluster(newAdapter()).schedulingPolicy, SCHED_RR);
     } finally {
       if (saved === undefined) delete process.env.NODE_CLUSTER_SCHED_POLICY;
       else process.env.NODE_CLUSTER_SCHED_POLICY = saved;
     }
-    const cluster = createCluster(createAdapter());
+    const cluster = createCluster(newAdapter());
     cluster.schedulingPolicy = SCHED_NONE;
     cluster.schedulingPolicy = SCHED_RR;
     assert.equal(cluster.schedulingPolicy, SCHED_RR, "changeable before setup");
@@ -111,7 +111,7 @@ describe(`settings and handles on ${runtime}`, () => {
         client.on("error", () => resolve(text));
       });
       const socket = await accepted;
-      if (runtime === "deno") {
+      if (!passesHandles) {
         assert.throws(
           () => worker.send({ cmd: "socket" }, socket),
           (error: { code?: string; message: string }) => {

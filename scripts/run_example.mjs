@@ -4,6 +4,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { request } from "node:http";
+import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -21,7 +22,13 @@ if (!existsSync(bin("deno")) || !existsSync(bin("bun"))) {
   if (installed.status !== 0) process.exit(installed.status ?? 1);
 }
 
-const port = 20000 + Math.floor(Math.random() * 20000);
+// A port the operating system says is free right now.
+const port = await new Promise((resolve) => {
+  const probe = createServer().listen(0, "127.0.0.1", () => {
+    const { port } = probe.address();
+    probe.close(() => resolve(port));
+  });
+});
 const example = join(root, "examples", "hello_cluster.ts");
 const command = runtime === "deno"
   ? [bin("deno"), ["run", "-A", example]]

@@ -7,21 +7,12 @@
 
 import { Readable } from "node:stream";
 import { installBunServeHook } from "./bun_serve_hook.ts";
-import { installNetServerHooks } from "./net_server_hooks.ts";
-import { netListenerFactory } from "./net_listeners.ts";
-import { connectProcessParent } from "./process_channel.ts";
-import { executableFor, foreignExecArgv, processHost, scriptExists, takeEnv } from "./process_host.ts";
-import { installProcessMessaging } from "./process_messaging.ts";
-import { connectSocketParent } from "./socket_channel.ts";
+import { NodeAdapter } from "./node.ts";
+import { processHost } from "./process_host.ts";
 import type {
-  Adapter,
   ChildEvents,
   ChildLink,
   HostInfo,
-  ListenerFactory,
-  ParentEvents,
-  ParentLink,
-  ProcessMessagingHooks,
   RuntimeName,
   ServerBridge,
   SpawnRequest,
@@ -174,74 +165,32 @@ export class BunChildLink implements ChildLink {
   }
 }
 
-/** The adapter for Bun. */
-export class BunAdapter implements Adapter {
+/**
+ * The adapter for Bun: the Node adapter's process facts, channel and hooks (Bun implements them), with
+ * `Bun.spawn` for workers and the `Bun.serve` hook.
+ */
+export class BunAdapter extends NodeAdapter {
   /** Adapter name. */
-  readonly name: RuntimeName = "bun";
-  /** Bun's IPC passes socket handles between Bun processes. */
-  readonly canPassHandles: boolean = true;
-  #listeners: ListenerFactory | undefined;
+  override readonly name: RuntimeName = "bun";
 
-  /** Facts about this process. */
-  host(): HostInfo {
+  /** Runs as the Bun adapter. */
+  constructor() {
+    super("bun");
+  }
+
+  /** Facts about this process; the main module is `Bun.main`. */
+  override host(): HostInfo {
     return processHost("bun", bun().main);
   }
 
-  /** Runtime arguments for a worker on `runtime`. */
-  execArgvFor(runtime: RuntimeName): string[] {
-    return runtime === "bun" ? [...process.execArgv] : foreignExecArgv(runtime);
-  }
-
-  /** The executable for `runtime`. */
-  execPathFor(runtime: RuntimeName): string {
-    return executableFor(runtime, "bun");
-  }
-
-  /** Whether a script exists. */
-  fileExists(path: string): boolean {
-    return scriptExists(path);
-  }
-
-  /** The global `process`. */
-  currentProcess(): unknown {
-    return process;
-  }
-
-  /** Reads and removes the identity variable. */
-  takeIdentity(name: string): string | undefined {
-    return takeEnv(name);
-  }
-
   /** Starts a worker with `Bun.spawn`. */
-  spawn(request: SpawnRequest, events: ChildEvents): ChildLink {
+  override spawn(request: SpawnRequest, events: ChildEvents): ChildLink {
     return new BunChildLink(request, events, request.runtime === "bun");
   }
 
-  /** Connects a worker to its primary. */
-  connectParent(identity: WorkerIdentity, events: ParentEvents): ParentLink {
-    return identity.channel === "socket"
-      ? connectSocketParent(identity, events)
-      : connectProcessParent(process, events);
-  }
-
-  /** Installs `process.send` and friends. */
-  installProcessMessaging(hooks: ProcessMessagingHooks): (message: unknown, handle: unknown) => void {
-    return installProcessMessaging(process, hooks);
-  }
-
   /** Makes node:net servers and `Bun.serve` share their ports. */
-  installServerHooks(bridge: ServerBridge): void {
-    installNetServerHooks(bridge);
+  override installServerHooks(bridge: ServerBridge): void {
+    super.installServerHooks(bridge);
     installBunServeHook(bridge);
-  }
-
-  /** Opens shared listeners with node:net. */
-  listeners(): ListenerFactory {
-    return this.#listeners ??= netListenerFactory();
-  }
-
-  /** Ends this process. */
-  exit(code: number): void {
-    process.exit(code);
   }
 }

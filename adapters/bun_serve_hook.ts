@@ -10,6 +10,7 @@
  * @module
  */
 
+import { nativeServerRequest, registerNativeServer } from "./native_server.ts";
 import type { ServerBridge, ServerRequest } from "./types.ts";
 
 interface BunServer {
@@ -28,32 +29,13 @@ interface BunServeOptions {
 
 type Serve = (options: BunServeOptions) => BunServer;
 
-function request(port: number, hostname: string | undefined): ServerRequest {
-  const address = hostname ?? null;
-  const addressType = hostname?.includes(":") ? 6 : 4;
-  return {
-    key: `${address}:${port}:${addressType}:-1`,
-    address,
-    port,
-    addressType,
-    fd: -1,
-    server: "native",
-  };
-}
-
-function report(bridge: ServerBridge, key: string, server: BunServer, addressType: number): void {
-  bridge.listening(key, {
-    address: server.hostname,
-    port: server.port,
-    addressType,
-    fd: -1,
-    mode: "reuseport",
-  });
-  bridge.track({
-    close(done) {
-      Promise.resolve(server.stop()).then(() => done(), () => done());
-    },
-  });
+function register(bridge: ServerBridge, asked: ServerRequest, server: BunServer, queried: boolean): void {
+  registerNativeServer(
+    bridge,
+    asked,
+    { port: () => server.port, stop: async () => await server.stop() },
+    queried,
+  );
 }
 
 /** Patches `Bun.serve` in this worker. */
@@ -72,8 +54,7 @@ export function installBunServeHook(bridge: ServerBridge): void {
     const port = options.port === undefined ? undefined : Number(options.port);
     if (port !== 0) {
       const server = original({ ...options, reusePort: true });
-      const asked = request(server.port, options.hostname);
-      bridge.query(asked).then(() => report(bridge, asked.key, server, asked.addressType));
+      register(bridge, nativeServerRequest(server.port, options.hostname), server, false);
       return server;
     }
     return deferredServe(bridge, original, options);
@@ -81,13 +62,13 @@ export function installBunServeHook(bridge: ServerBridge): void {
 }
 
 function deferredServe(bridge: ServerBridge, original: Serve, options: BunServeOptions): BunServer {
-  const asked = request(0, options.hostname);
+  const asked = nativeServerRequest(0, options.hostname);
   let real: BunServer | undefined;
   let stopped = false;
   const ready = bridge.query(asked).then((reply) => {
     if (stopped) return undefined;
     real = original({ ...options, port: reply.port, reusePort: true });
-    report(bridge, asked.key, real, asked.addressType);
+    register(bridge, asked, real, true);
     return real;
   });
   const standIn = {

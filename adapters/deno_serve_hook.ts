@@ -13,6 +13,7 @@
  */
 
 import { denoGlobal, type DenoHttpServer } from "./deno_global.ts";
+import { nativeServerRequest, refusal, registerNativeServer } from "./native_server.ts";
 import { withCode } from "./socket_framing.ts";
 import type { ServerBridge, ServerReply, ServerRequest } from "./types.ts";
 
@@ -37,19 +38,6 @@ function parseServeArguments(args: unknown[]): { options: ServeOptions; handler:
   return { options, handler: typeof args[1] === "function" ? args[1] : undefined };
 }
 
-function nativeRequest(port: number, hostname: string | undefined): ServerRequest {
-  const address = hostname ?? null;
-  const addressType = hostname?.includes(":") ? 6 : 4;
-  return {
-    key: `${address}:${port}:${addressType}:-1`,
-    address,
-    port,
-    addressType,
-    fd: -1,
-    server: "native",
-  };
-}
-
 function unstableNetMissing(): Error {
   return withCode(
     new Error(
@@ -62,41 +50,23 @@ function unstableNetMissing(): Error {
 
 /** The error a server gets when the primary says it cannot listen, shaped like Deno's own `AddrInUse`. */
 function listenRefused(reply: ServerReply, request: ServerRequest): Error {
-  const errno = reply.errno ?? "EADDRINUSE";
-  const where = `${request.address ?? "0.0.0.0"}:${request.port}`;
-  const reason = errno === "EADDRINUSE" ? "address already in use" : reply.error ?? "listen failed";
+  const { errno, message } = refusal(reply, request);
   const AddrInUse = denoGlobal().errors.AddrInUse;
-  return withCode(new AddrInUse(`listen ${errno}: ${reason} ${where}`), errno);
+  return withCode(new AddrInUse(message), errno);
 }
 
-/** Tells the primary about a server that listens, and lets `worker.disconnect()` shut it down. */
+/** Registers a `Deno.serve` server with the primary. */
 function register(
   bridge: ServerBridge,
   request: ServerRequest,
   server: DenoHttpServer,
   asked: boolean,
 ): void {
-  const untrack = bridge.track({
-    close(done) {
-      server.shutdown().then(() => done(), () => done());
-    },
-  });
-  const report = () => {
-    bridge.listening(request.key, {
-      address: request.address,
-      port: server.addr.port ?? request.port,
-      addressType: request.addressType,
-      fd: -1,
-      mode: "reuseport",
-    });
-  };
-  if (asked) report();
-  else bridge.query(request).then((reply) => reply.errno === undefined && report());
-  const closed = () => {
-    untrack();
-    bridge.closed(request.key);
-  };
-  server.finished.then(closed, closed);
+  registerNativeServer(bridge, request, {
+    port: () => server.addr.port ?? request.port,
+    stop: () => server.shutdown(),
+    finished: server.finished,
+  }, asked);
 }
 
 /** Patches `Deno.serve` in this worker (nothing happens on other runtimes). */
@@ -112,7 +82,7 @@ export function installDenoServeHook(bridge: ServerBridge): void {
     }
     if (deno.listenDatagram === undefined) throw unstableNetMissing();
     const port = options.port === undefined ? DEFAULT_PORT : Number(options.port);
-    const request = nativeRequest(port, options.hostname);
+    const request = nativeServerRequest(port, options.hostname);
     const listen = (bound: number): DenoHttpServer => {
       const shared = { ...options, port: bound, reusePort: true };
       return handler === undefined ? original(shared) : original(shared, handler);

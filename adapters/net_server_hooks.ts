@@ -17,6 +17,7 @@ import net from "node:net";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { refusal } from "./native_server.ts";
 import type { ServerAddress, ServerBridge, ServerReply, ServerRequest } from "./types.ts";
 
 type Callback = (...args: unknown[]) => void;
@@ -116,10 +117,8 @@ export function serverRequest(options: ParsedListen["options"], server: "net" | 
 
 /** The error a server emits when the primary could not listen, as Node shapes it. */
 export function listenError(reply: ServerReply, request: ServerRequest): Error {
-  const errno = reply.errno ?? "EADDRINUSE";
-  const where = request.path ?? `${request.address ?? "::"}:${request.port}`;
-  const reason = errno === "EADDRINUSE" ? "address already in use" : reply.error ?? "listen failed";
-  return Object.assign(new Error(`listen ${errno}: ${reason} ${where}`), {
+  const { errno, message } = refusal(reply, request);
+  return Object.assign(new Error(message), {
     code: errno,
     errno,
     syscall: "listen",

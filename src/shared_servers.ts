@@ -10,7 +10,6 @@
  */
 
 import type { Adapter, ServerReply, ServerRequest, SharingMode } from "../adapters/types.ts";
-import { codeError } from "./errors.ts";
 import { RoundRobinHandle } from "./round_robin.ts";
 import { SCHED_NONE, SCHED_RR, type SchedulingPolicy } from "./scheduling.ts";
 import type { Worker } from "./worker.ts";
@@ -177,21 +176,4 @@ export class SharedServers {
       },
     );
   }
-}
-
-/** Turns a failed reply into the error a worker's server emits, as Node does (`listen EADDRINUSE: ...`). */
-export function replyError(reply: ServerReply, request: ServerRequest): Error {
-  const where = request.path ?? `${request.address ?? "::"}:${request.port}`;
-  const errno = reply.errno ?? "EADDRINUSE";
-  const reason = errno === "EADDRINUSE" ? "address already in use" : reply.error ?? "listen failed";
-  const error = codeError(new Error(`listen ${errno}: ${reason} ${where}`), errno) as Error & {
-    errno?: string;
-    syscall?: string;
-    address?: string | null;
-    port?: number;
-  };
-  error.syscall = "listen";
-  error.address = request.address;
-  error.port = request.port;
-  return error;
 }

@@ -2,15 +2,7 @@
 import assert from "node:assert/strict";
 import net from "node:net";
 import { after, describe, test } from "node:test";
-import {
-  type Cluster,
-  createAdapter,
-  createCluster,
-  SCHED_NONE,
-  SCHED_REUSEPORT,
-  SCHED_RR,
-  type Worker,
-} from "../mod.ts";
+import { type Cluster, createCluster, SCHED_NONE, SCHED_REUSEPORT, SCHED_RR, type Worker } from "../mod.ts";
 import {
   countAnswers,
   fixture,
@@ -96,43 +88,26 @@ function connectionRefused(port: number): Promise<boolean> {
 }
 
 describe(`port sharing on ${runtime}`, () => {
-  test("round-robin (default policy): listen(0) gives one port, 200 connections split 100/100 where handles pass", async () => {
-    const cluster = clusterWith(SCHED_RR);
-    await withWorkers(cluster, async (fork) => {
-      const { workers, port, modes } = await start(cluster, fork, { SERVER_KIND: "net" });
-      const counts = await countAnswers(port, 200);
-      assert.deepEqual(Object.keys(counts).sort(), bodies(workers), JSON.stringify(counts));
-      if (!passesHandles) {
-        assert.deepEqual(
-          modes,
-          ["reuseport", "reuseport"],
-          "the Deno adapter cannot pass handles: SO_REUSEPORT",
-        );
-      } else {
-        assert.deepEqual(modes, ["rr", "rr"]);
-        assert.deepEqual(Object.values(counts), [100, 100], JSON.stringify(counts));
-      }
+  for (const kind of ["net", "http"]) {
+    test(`round-robin (default policy), node:${kind}: listen(0) gives one port, 200 connections split 100/100`, async () => {
+      const cluster = clusterWith(SCHED_RR);
+      await withWorkers(cluster, async (fork) => {
+        const { workers, port, modes } = await start(cluster, fork, { SERVER_KIND: kind });
+        const counts = await countAnswers(port, 200);
+        assert.deepEqual(Object.keys(counts).sort(), bodies(workers), JSON.stringify(counts));
+        if (!passesHandles) {
+          assert.deepEqual(
+            modes,
+            ["reuseport", "reuseport"],
+            "the Deno adapter cannot pass handles: SO_REUSEPORT",
+          );
+        } else {
+          assert.deepEqual(modes, ["rr", "rr"]);
+          assert.deepEqual(Object.values(counts), [100, 100], JSON.stringify(counts));
+        }
+      });
     });
-  });
-
-  test("node:http servers share the port and both answer", async () => {
-    const cluster = clusterWith(SCHED_RR);
-    await withWorkers(cluster, async (fork) => {
-      const { workers, port, modes } = await start(cluster, fork, { SERVER_KIND: "http" });
-      const counts = await countAnswers(port, 200);
-      assert.deepEqual(Object.keys(counts).sort(), bodies(workers), JSON.stringify(counts));
-      if (!passesHandles) {
-        assert.deepEqual(
-          modes,
-          ["reuseport", "reuseport"],
-          "the Deno adapter cannot pass handles: SO_REUSEPORT",
-        );
-      } else {
-        assert.deepEqual(modes, ["rr", "rr"]);
-        assert.deepEqual(Object.values(counts), [100, 100], JSON.stringify(counts));
-      }
-    });
-  });
+  }
 
   test("SCHED_NONE: workers accept on a shared handle (or SO_REUSEPORT where handles cannot be shared)", async () => {
     const cluster = clusterWith(SCHED_NONE);

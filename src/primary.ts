@@ -123,7 +123,8 @@ export class Primary {
       exec: settings.exec,
       args: settings.args ?? [],
       cwd: settings.cwd,
-      env: { ...this.#host.env, ...extraEnv },
+      // The environment as it is now, as Node's fork reads process.env when it is called.
+      env: { ...this.#adapter.host().env, ...extraEnv },
       silent: settings.silent ?? false,
       stdio: settings.stdio,
       serialization: settings.serialization,

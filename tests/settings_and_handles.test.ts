@@ -40,7 +40,15 @@ describe(`settings and handles on ${runtime}`, () => {
   test("fork(env) adds to the worker's environment, and cwd sets its working directory", async () => {
     const dir = realpathSync(tmpdir());
     const cluster = freshCluster({ cwd: dir });
+    process.env.UNICLUSTER_TEST_LATE = "set after the cluster was made";
     const worker = await started(cluster, { UNICLUSTER_TEST_VALUE: "from the primary" });
+    delete process.env.UNICLUSTER_TEST_LATE;
+    worker.send({ cmd: "env", name: "UNICLUSTER_TEST_LATE" });
+    assert.equal(
+      (await nextMessage(worker, (m: { cmd?: string }) => m?.cmd === "env")).value,
+      "set after the cluster was made",
+      "the environment is read at fork time",
+    );
     worker.send({ cmd: "env", name: "UNICLUSTER_TEST_VALUE" });
     const reply = await nextMessage(worker, (m: { cmd?: string }) => m?.cmd === "env");
     assert.equal(reply.value, "from the primary");

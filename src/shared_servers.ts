@@ -2,7 +2,8 @@
  * The primary's registry of shared ports: it answers each worker's listen request with a mode (round-robin, shared
  * handle, or SO_REUSEPORT), opens the primary-owned listeners, and closes them when their last worker leaves.
  *
- * Which mode: native servers (`Deno.serve`, `Bun.serve`) can only bind themselves, so they always use SO_REUSEPORT.
+ * Which mode: native servers (`Deno.serve`, `Bun.serve`, and Bun's `node:http`, built on `Bun.serve`) are fastest when
+ * they bind themselves, so they use SO_REUSEPORT (a unix socket path, which it cannot share, goes round-robin).
  * node:net servers follow the scheduling policy where the worker's link can pass handles; where it cannot (the Deno
  * adapter), they fall back to SO_REUSEPORT, and the `listening` address says so in its `mode`.
  *
@@ -63,7 +64,10 @@ export class SharedServers {
 
   /** The mode a request gets from `worker`. */
   modeFor(worker: Worker, request: ServerRequest): SharingMode {
-    if (request.server === "native") return "reuseport";
+    // A unix socket path cannot be shared with SO_REUSEPORT: such a server takes connections from the primary.
+    if (request.server === "native") {
+      return request.path !== undefined && this.#canPassHandles(worker) ? "rr" : "reuseport";
+    }
     const policy = this.#policy();
     const factory = this.#adapter.listeners();
     if (!this.#canPassHandles(worker)) return "reuseport";

@@ -193,10 +193,7 @@ function listenShared(
     } else {
       Object.defineProperty(server, "address", { value: () => ({ ...shared }), configurable: true });
     }
-    bridge.onConnection(request.key, (socket) => {
-      (socket as { server?: net.Server }).server = server;
-      server.emit("connection", socket);
-    });
+    bridge.onConnection(request.key, (socket) => acceptHandedOver(server, socket as net.Socket));
     original.call(server, { path: privateEndpoint() });
   } else if (reply.mode === "none") {
     original.call(server, reply.handle, options.backlog);
@@ -210,6 +207,38 @@ function listenShared(
     };
     original.call(server, bind);
   }
+}
+
+/** What net.Server's accept path reads from the server (http.Server sets `noDelay: true` by default). */
+interface AcceptOptions {
+  noDelay?: boolean;
+  keepAlive?: boolean;
+  keepAliveInitialDelay?: number;
+  maxConnections?: number;
+  _connections?: number;
+}
+
+/**
+ * Takes a connection the primary handed over as net.Server's own accept path would: the server's `noDelay` and
+ * `keepAlive` socket options (without TCP_NODELAY, a response written in two parts waits ~40 ms for the client's
+ * delayed ACK), `maxConnections`, and the connection count that `getConnections()` and `close()` rely on (the
+ * runtime's socket decrements it when it closes).
+ */
+function acceptHandedOver(server: net.Server, socket: net.Socket): void {
+  const options = server as unknown as AcceptOptions;
+  if (options.maxConnections !== undefined && (options._connections ?? 0) >= options.maxConnections) {
+    socket.destroy();
+    return;
+  }
+  if (options.noDelay) socket.setNoDelay(true);
+  if (options.keepAlive) socket.setKeepAlive(true, options.keepAliveInitialDelay ?? 0);
+  // As Node's cluster worker does on accept: the socket counts against the server, which then waits for it on close.
+  if (typeof options._connections === "number") {
+    options._connections++;
+    (socket as { _server?: net.Server })._server = server;
+  }
+  (socket as { server?: net.Server }).server = server;
+  server.emit("connection", socket);
 }
 
 function reportedAddress(server: net.Server, request: ServerRequest, reply: ServerReply): ServerAddress {

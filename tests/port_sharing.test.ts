@@ -107,6 +107,24 @@ describe(`port sharing on ${runtime}`, () => {
     });
   }
 
+  test("a connection the primary hands over counts as the server's own (getConnections, close waits for it)", async () => {
+    const cluster = clusterWith(SCHED_RR);
+    await withWorkers(cluster, async (fork) => {
+      const { port } = await start(cluster, fork, { SERVER_KIND: "http" }, 1);
+      const { request } = await import("node:http");
+      const answer = await new Promise<string>((resolve, reject) => {
+        const req = request({ host: "127.0.0.1", port, path: "/connections", agent: false }, (res) => {
+          let text = "";
+          res.on("data", (d) => text += d);
+          res.on("end", () => resolve(text));
+        });
+        req.on("error", reject);
+        req.end();
+      });
+      assert.match(answer, / 1$/, `the server counts the connection it is answering on: ${answer}`);
+    });
+  });
+
   test("SCHED_NONE: workers accept on a shared handle (or SO_REUSEPORT where handles cannot be shared)", async () => {
     const cluster = clusterWith(SCHED_NONE);
     await withWorkers(cluster, async (fork) => {

@@ -1,0 +1,44 @@
+// Fork latency through unicluster: fork one worker, time `online` and `listening` from the fork() call, kill it,
+// wait for `exit`, repeat. One untimed fork first (module caches). Prints "RESULT {json}" (milliseconds).
+// Env: BENCH_PORT, BENCH_FORKS (10), BENCH_SERVER ("http": node:http; "native": Bun.serve / Deno.serve).
+import cluster from "../../mod.ts";
+import http from "node:http";
+import process from "node:process";
+
+const port = Number(process.env.BENCH_PORT ?? 8000);
+
+if (cluster.isPrimary) {
+  const forks = Number(process.env.BENCH_FORKS ?? 10);
+  const online: number[] = [];
+  const listening: number[] = [];
+  for (let i = 0; i <= forks; i++) {
+    const t0 = performance.now();
+    const worker = cluster.fork();
+    const times = await new Promise<[number, number]>((resolve, reject) => {
+      let up = 0;
+      worker.once("online", () => up = performance.now() - t0);
+      worker.once("listening", () => resolve([up, performance.now() - t0]));
+      worker.once("exit", (code, signal) => reject(new Error(`worker exited early (${signal ?? code})`)));
+    });
+    await new Promise((resolve) => {
+      worker.removeAllListeners("exit");
+      worker.once("exit", resolve);
+      worker.kill();
+    });
+    if (i === 0) continue;
+    online.push(times[0]);
+    listening.push(times[1]);
+  }
+  console.log(`RESULT ${JSON.stringify({ online, listening })}`);
+  process.exit(0);
+} else {
+  const g = globalThis as {
+    Bun?: { serve(o: { port: number; hostname: string; fetch(): Response }): unknown };
+    Deno?: { serve(o: { port: number; hostname: string; onListen(): void }, h: () => Response): unknown };
+  };
+  const native = process.env.BENCH_SERVER === "native";
+  if (native && g.Bun) g.Bun.serve({ port, hostname: "127.0.0.1", fetch: () => new Response("hello world") });
+  else if (native && g.Deno) {
+    g.Deno.serve({ port, hostname: "127.0.0.1", onListen() {} }, () => new Response("hello world"));
+  } else http.createServer((_req, res) => res.end("hello world")).listen(port, "127.0.0.1");
+}

@@ -6,6 +6,9 @@
  */
 
 import { once } from "node:events";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { type Adapter, type Cluster, createAdapter, type Worker } from "../mod.ts";
 
 /** The runtime running the tests. */
@@ -153,21 +156,18 @@ export async function countAnswers(port: number, count: number): Promise<Record<
   return counts;
 }
 
-/** The repository root: the nearest folder above this file that holds deno.json. */
-export async function repoRoot(): Promise<string> {
-  const { existsSync } = await import("node:fs");
-  const { dirname, join } = await import("node:path");
-  let dir = dirname(new URL(import.meta.url).pathname);
+/** The repository root: the nearest folder above this file that holds deno.json (also from .tmp/node20/tests). */
+export function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, "deno.json"))) {
     const parent = dirname(dir);
-    if (parent === dir) throw new Error("no deno.json above the tests");
+    if (parent === dir) throw new Error(`no deno.json above ${fileURLToPath(import.meta.url)}`);
     dir = parent;
   }
   return dir;
 }
 
 /** The pinned executable of a runtime (node_modules/.bin; `node` there is Node 24). */
-export async function runtimeBinary(name: "node" | "deno" | "bun"): Promise<string> {
-  const { join } = await import("node:path");
-  return join(await repoRoot(), "node_modules", ".bin", name);
+export function runtimeBinary(name: "node" | "deno" | "bun"): string {
+  return join(repoRoot(), "node_modules", ".bin", name);
 }

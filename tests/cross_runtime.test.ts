@@ -14,9 +14,9 @@ after(async () => {
 });
 
 /** A fresh cluster whose workers run on `worker`. */
-async function clusterFor(worker: typeof RUNTIMES[number]): Promise<Cluster> {
+function clusterFor(worker: typeof RUNTIMES[number]): Cluster {
   const cluster = createCluster(newAdapter());
-  cluster.setupPrimary({ exec: fixture("worker"), runtime: worker, execPath: await runtimeBinary(worker) });
+  cluster.setupPrimary({ exec: fixture("worker"), runtime: worker, execPath: runtimeBinary(worker) });
   clusters.push(cluster);
   return cluster;
 }
@@ -24,7 +24,7 @@ async function clusterFor(worker: typeof RUNTIMES[number]): Promise<Cluster> {
 describe(`a ${runtime} primary with workers on each runtime`, () => {
   for (const workerRuntime of RUNTIMES) {
     test(`${runtime} -> ${workerRuntime}: online, messages both ways, exit code`, async () => {
-      const cluster = await clusterFor(workerRuntime);
+      const cluster = clusterFor(workerRuntime);
       const worker = cluster.fork();
       forked.push(worker);
       const ready = await nextMessage(worker, (m) => m?.cmd === "ready", 20000);
@@ -42,8 +42,8 @@ describe(`a ${runtime} primary with workers on each runtime`, () => {
   }
 
   for (const workerRuntime of RUNTIMES.filter((name) => name !== runtime)) {
-    test(`${runtime} -> ${workerRuntime}: serialization "advanced" is refused with a clear error`, async () => {
-      const cluster = await clusterFor(workerRuntime);
+    test(`${runtime} -> ${workerRuntime}: serialization "advanced" is refused with a clear error`, () => {
+      const cluster = clusterFor(workerRuntime);
       cluster.setupPrimary({ serialization: "advanced" });
       assert.throws(() => cluster.fork(), (error: any) => {
         assert.equal(error.code, "ERR_INVALID_ARG_VALUE");
@@ -55,7 +55,7 @@ describe(`a ${runtime} primary with workers on each runtime`, () => {
   }
 
   test(`${runtime} -> ${runtime}: serialization "advanced" carries what json cannot`, async () => {
-    const cluster = await clusterFor(runtime);
+    const cluster = clusterFor(runtime);
     cluster.setupPrimary({ serialization: "advanced" });
     const worker = cluster.fork();
     forked.push(worker);

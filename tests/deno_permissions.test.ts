@@ -5,7 +5,7 @@ import { describe, test } from "node:test";
 import { fixture, runtime, runtimeBinary } from "./_helpers.ts";
 
 async function runPrimary(flags: string[]): Promise<Record<string, unknown>> {
-  const deno = await runtimeBinary("deno");
+  const deno = runtimeBinary("deno");
   const child = spawn(deno, ["run", ...flags, "--no-prompt", fixture("deno_permissions")], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, UNICLUSTER_ADAPTER: "" },

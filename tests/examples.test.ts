@@ -14,14 +14,14 @@ function freePort(): Promise<number> {
   });
 }
 
-async function start(name: string, port: number): Promise<{ child: ChildProcess; output: () => string }> {
-  const root = await repoRoot();
+function start(name: string, port: number): { child: ChildProcess; output: () => string } {
+  const root = repoRoot();
   const extension = new URL(import.meta.url).pathname.endsWith(".js") ? ".js" : ".ts";
   const script = `${root}/${extension === ".js" ? ".tmp/node20/" : ""}examples/${name}${extension}`;
   const [file, args] = runtime === "deno"
-    ? [await runtimeBinary("deno"), ["run", "-A", script]]
+    ? [runtimeBinary("deno"), ["run", "-A", script]]
     : runtime === "bun"
-    ? [await runtimeBinary("bun"), [script]]
+    ? [runtimeBinary("bun"), [script]]
     : [process.execPath, [script]];
   const child = spawn(file, args, {
     env: { ...process.env, PORT: String(port) },
@@ -76,7 +76,7 @@ describe(`examples on ${runtime}`, () => {
         : `${example.name} is for ${example.runtimes.join(", ")}`,
     }, async () => {
       const port = await freePort();
-      const { child, output } = await start(example.name, port);
+      const { child, output } = start(example.name, port);
       try {
         await until(() => (output().match(example.listening) ?? []).length >= 2, "two workers listening");
         const counts = await countAnswers(port, 40);
@@ -91,7 +91,7 @@ describe(`examples on ${runtime}`, () => {
 
   test("request_counting (the seed's example): the primary counts requests from workers' messages", async () => {
     const port = await freePort();
-    const { child, output } = await start("request_counting", port);
+    const { child, output } = start("request_counting", port);
     try {
       await until(() => /numReqs = 0/.test(output()), "the first count");
       // The workers may still be starting: retry refused requests until five are answered.

@@ -4,9 +4,9 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { repoRoot } from "./_helpers.ts";
 
 interface Manifest {
   name?: unknown;
@@ -14,17 +14,7 @@ interface Manifest {
   exports?: unknown;
 }
 
-function findRepoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, "deno.json"))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`no deno.json above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
-  }
-}
-
-const root = findRepoRoot();
+const root = repoRoot();
 const readManifest = (file: string): Manifest =>
   JSON.parse(readFileSync(join(root, file), "utf8")) as Manifest;
 const npm = readManifest("package.json");

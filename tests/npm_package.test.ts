@@ -15,24 +15,15 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import process from "node:process";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
+import { repoRoot } from "./_helpers.ts";
 
 const onNode24 = !("Deno" in globalThis) && !("Bun" in globalThis) &&
   Number(process.versions.node.split(".")[0]) === 24;
 
 const TITLE = "npm package: build, pack, install offline, import on Node 20 and Node 24";
-
-function findRepoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, "deno.json"))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`no deno.json above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
-  }
-}
 
 /** The environment of the child runs: NODE_EXTRA_CA_CERTS only slows every Node start down. */
 function env(): Record<string, string | undefined> {
@@ -76,7 +67,7 @@ if (!onNode24) {
   test.skip(`${TITLE} (runs only under Node 24; this is ${runtime})`, () => {});
 } else {
   test(TITLE, { timeout: 10 * 60_000 }, async () => {
-    const root = findRepoRoot();
+    const root = repoRoot();
     const helper = pathToFileURL(join(root, "scripts", "_runtimes.mjs")).href;
     const { findNode20 } = (await import(helper)) as { findNode20: () => { path: string; version: string } };
     const node20 = findNode20();

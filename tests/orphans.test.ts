@@ -4,16 +4,16 @@ import { spawn } from "node:child_process";
 import { describe, test } from "node:test";
 import { alive, fixture, gone, runtime, runtimeBinary } from "./_helpers.ts";
 
-async function command(): Promise<[string, string[]]> {
+function command(): [string, string[]] {
   const script = fixture("primary_forks");
-  if (runtime === "deno") return [await runtimeBinary("deno"), ["run", "-A", script]];
-  if (runtime === "bun") return [await runtimeBinary("bun"), [script]];
+  if (runtime === "deno") return [runtimeBinary("deno"), ["run", "-A", script]];
+  if (runtime === "bun") return [runtimeBinary("bun"), [script]];
   return [process.execPath, [script]];
 }
 
 describe(`orphans on ${runtime}`, () => {
   test("workers exit when their primary is killed with SIGKILL", async () => {
-    const [file, args] = await command();
+    const [file, args] = command();
     const primary = spawn(file, args, { stdio: ["ignore", "pipe", "inherit"] });
     let pids: { primary: number; workers: number[] } | undefined;
     try {

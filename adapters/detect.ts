@@ -10,15 +10,10 @@ import { BunAdapter } from "./bun.ts";
 import { DenoAdapter } from "./deno.ts";
 import { DenoChildProcessAdapter } from "./deno_child_process.ts";
 import { NodeAdapter } from "./node.ts";
+import { detectRuntime } from "./runtime_name.ts";
 import type { Adapter, RuntimeName } from "./types.ts";
 
-/** The runtime this process runs on. */
-export function detectRuntime(): RuntimeName {
-  const g = globalThis as { Deno?: unknown; Bun?: unknown };
-  if (g.Bun !== undefined) return "bun";
-  if (g.Deno !== undefined) return "deno";
-  return "node";
-}
+export { detectRuntime };
 
 /** Makes the adapter for `name` (default: this runtime's). */
 export function createAdapter(name: RuntimeName = detectRuntime()): Adapter {

@@ -5,6 +5,7 @@
  */
 
 import net from "node:net";
+import { detectRuntime } from "./runtime_name.ts";
 import type { ListenerFactory, ServerRequest, SharedListener } from "./types.ts";
 
 interface NetInternals {
@@ -31,8 +32,7 @@ export function listenOptions(request: ServerRequest): net.ListenOptions {
 
 /** Whether node:net can bind with SO_REUSEPORT here: Deno and Bun can; Node from 22.12 (and 23.1). */
 export function netCanReusePort(): boolean {
-  const g = globalThis as { Deno?: unknown; Bun?: unknown };
-  if (g.Deno !== undefined || g.Bun !== undefined) return true;
+  if (detectRuntime() !== "node") return true;
   const [major, minor] = process.versions.node.split(".").map(Number);
   return major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
 }
@@ -42,9 +42,7 @@ export function netListenerFactory(): ListenerFactory {
   const internals = net as unknown as NetInternals;
   return {
     // Only Node's own net module can make a listening handle that does not accept (what SCHED_NONE shares).
-    canShareHandles: typeof internals._createServerHandle === "function" &&
-      (globalThis as { Deno?: unknown; Bun?: unknown }).Deno === undefined &&
-      (globalThis as { Bun?: unknown }).Bun === undefined,
+    canShareHandles: detectRuntime() === "node" && typeof internals._createServerHandle === "function",
     canReusePort: netCanReusePort(),
     open(request, onConnection) {
       if (onConnection === undefined) {

@@ -75,11 +75,6 @@ export function notPrimary(what: string): Error & CodedError {
   );
 }
 
-/** `Error` with code `ERR_FEATURE_UNAVAILABLE_ON_PLATFORM`. */
-export function unavailable(message: string): Error & CodedError {
-  return withCode(new Error(message), "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM");
-}
-
 /** Adds a code to an existing error (for errors the runtime raised). */
 export function codeError<E extends Error>(error: E, code: string): E & CodedError {
   return withCode(error, code);

@@ -6,19 +6,24 @@
  * @module
  */
 
-import { BunAdapter } from "./bun.ts";
-import { DenoAdapter } from "./deno.ts";
-import { DenoChildProcessAdapter } from "./deno_child_process.ts";
-import { NodeAdapter } from "./node.ts";
-import { detectRuntime } from "./runtime_name.ts";
-import type { Adapter, RuntimeName } from "./types.ts";
+import type { Adapter, RuntimeName } from "../src/contract/mod.ts";
+import { BunAdapter } from "./bun/adapter.ts";
+import { DenoAdapter } from "./deno/adapter.ts";
+import { NodeAdapter } from "./node/adapter.ts";
+import { detectRuntime } from "./shared/runtime.ts";
 
 export { detectRuntime };
 
-/** Makes the adapter for `name` (default: this runtime's). */
+/** Makes the adapter for `name` (default: this runtime's); `node` on Deno or Bun is the `child_process` route. */
 export function createAdapter(name: RuntimeName = detectRuntime()): Adapter {
   const own = detectRuntime();
-  if (name === "node") return own === "deno" ? new DenoChildProcessAdapter() : new NodeAdapter(own);
+  if (name === "node") {
+    return own === "deno"
+      ? new DenoAdapter("child_process")
+      : own === "bun"
+      ? new BunAdapter("child_process")
+      : new NodeAdapter();
+  }
   if (name !== own) {
     throw new TypeError(`The ${name} adapter cannot run on ${own}; use "${own}" or "node"`);
   }

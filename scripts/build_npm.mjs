@@ -1,7 +1,8 @@
 // Builds the npm package into npm/ (`npm run build:npm`).
 //
-// This script is the ONLY place that knows how the npm package is made. It compiles mod.ts, src/ and adapters/
-// with the pinned TypeScript compiler (node_modules/.bin/tsc: TypeScript 7, the native compiler, which has no JS
+// This script is the ONLY place that knows how the npm package is made. It compiles the entry points that
+// deno.json exports (mod.ts, core.ts), src/ and adapters/ with the pinned TypeScript compiler
+// (node_modules/.bin/tsc: TypeScript 7, the native compiler, which has no JS
 // API, so it is driven through a temporary tsconfig in .tmp/) and writes npm/package.json from package.json and
 // deno.json. Switching to dnt (or any other bundler) later means changing only this file: its CLI and the two
 // exported functions are what the rest of the repo (scripts/test_matrix.mjs, tests/npm_package.test.ts) uses.
@@ -129,8 +130,11 @@ function hasTsFiles(dir) {
  */
 export function compile({ outDir, withTests = false, declaration = !withTests, log = console.log }) {
   outDir = resolve(outDir);
-  if (!existsSync(join(repoRoot, "mod.ts"))) {
-    throw new Error(`nothing to compile: ${join(repoRoot, "mod.ts")} is missing`);
+  const entries = entryPoints();
+  for (const file of Object.values(entries)) {
+    if (!existsSync(join(repoRoot, file))) {
+      throw new Error(`nothing to compile: ${join(repoRoot, file)} is missing`);
+    }
   }
   prepareOutDir(outDir);
 
@@ -148,7 +152,7 @@ export function compile({ outDir, withTests = false, declaration = !withTests, l
       outDir: rel(outDir),
     },
     include: [
-      rel(join(repoRoot, "mod.ts")),
+      ...Object.values(entries).map((file) => rel(join(repoRoot, file))),
       ...dirs.filter((d) => hasTsFiles(join(repoRoot, d))).map((d) => `${rel(join(repoRoot, d))}/**/*.ts`),
     ],
   };
@@ -186,6 +190,18 @@ function readJson(path) {
   return JSON.parse(readFileSync(path, "utf8"));
 }
 
+/**
+ * The package's entry points, from deno.json's `exports` (the one list of them): subpath -> source file, e.g.
+ * `{ ".": "mod.ts", "./core": "core.ts" }`.
+ */
+export function entryPoints() {
+  const { exports } = readJson(join(repoRoot, "deno.json"));
+  const map = typeof exports === "string" ? { ".": exports } : exports;
+  return Object.fromEntries(
+    Object.entries(map).map(([subpath, file]) => [subpath, file.replace(/^\.\//, "")]),
+  );
+}
+
 /** The npm package.json, from the root package.json and deno.json; throws when their versions differ. */
 export function npmManifest() {
   const pkg = readJson(join(repoRoot, "package.json"));
@@ -201,10 +217,16 @@ export function npmManifest() {
     type: "module",
     main: "./mod.js",
     types: "./mod.d.ts",
-    exports: { ".": { types: "./mod.d.ts", default: "./mod.js" } },
+    exports: {},
     engines: { node: ">=20" },
-    files: ["mod.js", "mod.d.ts", ...libraryDirs.map((d) => `${d}/`), "README.md", "LICENSE"],
+    files: [],
   };
+  for (const [subpath, file] of Object.entries(entryPoints())) {
+    const base = `./${file.replace(/\.ts$/, "")}`;
+    manifest.exports[subpath] = { types: `${base}.d.ts`, default: `${base}.js` };
+    manifest.files.push(`${base.slice(2)}.js`, `${base.slice(2)}.d.ts`);
+  }
+  manifest.files.push(...libraryDirs.map((d) => `${d}/`), "README.md", "LICENSE");
   for (const key of ["keywords", "author"]) if (pkg[key] !== undefined) manifest[key] = pkg[key];
   return manifest;
 }

@@ -6,7 +6,7 @@
  */
 
 import { EventEmitter } from "node:events";
-import type { ChildLink } from "../adapters/types.ts";
+import type { ChildLink } from "./contract/spawn.ts";
 import type { WorkerProcess } from "./worker.ts";
 import { toSignalName } from "./signals.ts";
 

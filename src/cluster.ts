@@ -5,20 +5,22 @@
  */
 
 import { EventEmitter } from "node:events";
-import type { Adapter, WorkerIdentity } from "../adapters/types.ts";
-import { Child } from "./child.ts";
+import type { Adapter } from "./contract/adapter.ts";
+import type { WorkerIdentity } from "./contract/channel.ts";
 import { invalidArgType, invalidArgValue, notPrimary } from "./errors.ts";
-import { Primary } from "./primary.ts";
-import { IDENTITY_VARIABLE } from "./protocol.ts";
+import type { InternalChannel } from "./internal_channel.ts";
 import {
   defaultPolicy,
   isSchedulingPolicy,
-  POLICY_NAMES,
+  policyNamed,
   SCHED_NONE,
   SCHED_REUSEPORT,
   SCHED_RR,
   type SchedulingPolicy,
-} from "./scheduling.ts";
+} from "./policy.ts";
+import { IDENTITY_VARIABLE } from "./protocol.ts";
+import { PrimaryRole } from "./roles/primary.ts";
+import { WorkerRole } from "./roles/worker.ts";
 import type { ClusterSettings } from "./settings.ts";
 import type { Worker } from "./worker.ts";
 
@@ -45,33 +47,36 @@ export class Cluster extends EventEmitter {
   readonly adapter: Adapter;
   /** In a worker: this worker. Undefined in the primary. */
   readonly worker: Worker | undefined;
-  #policy: SchedulingPolicy;
-  #policyFrozen = false;
-  #primary: Primary | undefined;
+  /**
+   * Internal messages for layers built on the cluster (a supervisor): namespaced acts (`"sup:ping"`) that ride
+   * the workers' channels and never reach user `message` listeners.
+   */
+  readonly internal: InternalChannel;
+  #primary: PrimaryRole | undefined;
+  /** In a worker: the primary's policy, from the worker's identity. */
+  #workerPolicy: SchedulingPolicy;
 
   /** Makes the cluster for this process, as a primary or, when the identity variable is set, as a worker. */
   constructor(adapter: Adapter) {
     super();
     this.adapter = adapter;
     const host = adapter.host();
-    this.#policy = defaultPolicy(host.env.NODE_CLUSTER_SCHED_POLICY, host.platform);
+    const policy = defaultPolicy(host.env.NODE_CLUSTER_SCHED_POLICY, host.platform);
     const raw = adapter.takeIdentity(IDENTITY_VARIABLE);
     const identity = raw === undefined ? undefined : parseIdentity(raw);
     this.isPrimary = identity === undefined;
     this.isWorker = !this.isPrimary;
     const report = (error: Error, worker?: Worker) => this.#report(error, worker);
     if (identity === undefined) {
-      this.#primary = new Primary(
-        this,
-        adapter,
-        () => this.#policy,
-        () => this.#policyFrozen = true,
-        report,
-      );
+      this.#primary = new PrimaryRole(this, adapter, policy, report);
+      this.#workerPolicy = policy;
       this.worker = undefined;
+      this.internal = this.#primary.internal;
     } else {
-      this.#policy = identityPolicy(identity, this.#policy);
-      this.worker = new Child(adapter, identity, report).worker;
+      this.#workerPolicy = policyNamed(identity.policy, policy);
+      const role = new WorkerRole(adapter, identity, report);
+      this.worker = role.worker;
+      this.internal = role.internal;
     }
   }
 
@@ -82,7 +87,7 @@ export class Cluster extends EventEmitter {
 
   /** The scheduling policy; can be changed until the first `fork()` or `setupPrimary()`. */
   get schedulingPolicy(): SchedulingPolicy {
-    return this.#policy;
+    return this.#primary?.policy ?? this.#workerPolicy;
   }
 
   set schedulingPolicy(value: SchedulingPolicy) {
@@ -93,7 +98,7 @@ export class Cluster extends EventEmitter {
         "must be SCHED_RR (2), SCHED_NONE (1) or SCHED_REUSEPORT (3)",
       );
     }
-    if (!this.#policyFrozen) this.#policy = value;
+    if (this.#primary !== undefined) this.#primary.policy = value;
   }
 
   /** The settings the next `fork()` uses (after `setupPrimary()` or the first `fork()`). Empty in a worker. */
@@ -150,9 +155,4 @@ function parseIdentity(raw: string): WorkerIdentity {
     throw new TypeError(`The ${IDENTITY_VARIABLE} environment variable does not hold a worker identity`);
   }
   return parsed;
-}
-
-function identityPolicy(identity: WorkerIdentity, fallback: SchedulingPolicy): SchedulingPolicy {
-  const name = identity.policy;
-  return typeof name === "string" && name in POLICY_NAMES ? POLICY_NAMES[name] : fallback;
 }

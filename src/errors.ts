@@ -1,5 +1,6 @@
 /**
- * Errors with Node-style `code` properties, so callers can tell them apart as they would Node's own.
+ * Every error unicluster raises, with Node-style `code` properties so callers can tell them apart as they would
+ * Node's own. The one errors module of the project: the core and the adapters both import it (it imports nothing).
  *
  * @module
  */
@@ -10,7 +11,8 @@ export interface CodedError extends Error {
   code: string;
 }
 
-function withCode<E extends Error>(error: E, code: string): E & CodedError {
+/** Adds a Node-style `code` to an error (also to errors the runtime raised) and returns it. */
+export function withCode<E extends Error>(error: E, code: string): E & CodedError {
   Object.defineProperty(error, "code", { value: code, enumerable: true, writable: true, configurable: true });
   return error as E & CodedError;
 }
@@ -29,6 +31,8 @@ export function describeReceived(value: unknown): string {
   if (typeof value === "string") shown = `'${shown}'`;
   return `Received type ${typeof value} (${shown})`;
 }
+
+// --- arguments ---
 
 /** `TypeError` with code `ERR_INVALID_ARG_TYPE`: a value of the wrong type. */
 export function invalidArgType(name: string, expected: string, actual: unknown): TypeError & CodedError {
@@ -62,10 +66,15 @@ export function unknownSignal(signal: unknown): TypeError & CodedError {
   return withCode(new TypeError(`Unknown signal: ${String(signal)}`), "ERR_UNKNOWN_SIGNAL");
 }
 
-/** `Error` with code `ERR_IPC_CHANNEL_CLOSED`: a send on a closed channel. */
-export function channelClosed(): Error & CodedError {
-  return withCode(new Error("Channel closed"), "ERR_IPC_CHANNEL_CLOSED");
+/** `RangeError` with code `ERR_SOCKET_BAD_PORT`, worded as Node words it. */
+export function badPort(name: string, port: unknown): RangeError & CodedError {
+  return withCode(
+    new RangeError(`${name} should be >= 0 and < 65536. Received ${describeReceived(port).slice(9)}.`),
+    "ERR_SOCKET_BAD_PORT",
+  );
 }
+
+// --- the cluster ---
 
 /** `Error` with code `ERR_CLUSTER_NOT_PRIMARY`: a primary-only call made in a worker. */
 export function notPrimary(what: string): Error & CodedError {
@@ -75,7 +84,59 @@ export function notPrimary(what: string): Error & CodedError {
   );
 }
 
-/** Adds a code to an existing error (for errors the runtime raised). */
-export function codeError<E extends Error>(error: E, code: string): E & CodedError {
-  return withCode(error, code);
+/** `Error` with code `ERR_MODULE_NOT_FOUND`: the script a worker would run is missing. */
+export function scriptMissing(exec: string): Error & CodedError {
+  return withCode(
+    new Error(`Cannot fork: settings.exec "${exec}" does not exist or is not a file`),
+    "ERR_MODULE_NOT_FOUND",
+  );
+}
+
+// --- the channel ---
+
+/** `Error` with code `ERR_IPC_CHANNEL_CLOSED`: a send on a closed channel. */
+export function channelClosed(): Error & CodedError {
+  return withCode(new Error("Channel closed"), "ERR_IPC_CHANNEL_CLOSED");
+}
+
+/** `Error` with code `ERR_FEATURE_UNAVAILABLE_ON_PLATFORM`: the socket channel carries no handles. */
+export function handlesUnsupported(): Error & CodedError {
+  return unavailable(
+    "The Deno adapter cannot pass socket or server handles between processes: Deno.Command gives a child no " +
+      "extra file descriptors, and Deno has no API to send one over a unix socket (SCM_RIGHTS). " +
+      "Send plain messages instead, or let the workers listen themselves.",
+  );
+}
+
+/** `RangeError` with code `ERR_IPC_FRAME_TOO_LARGE`: a message over the socket channel's frame limit. */
+export function messageTooLarge(length: number, limit: number): RangeError & CodedError {
+  return withCode(
+    new RangeError(`The message is ${length} bytes once encoded; the channel carries at most ${limit}`),
+    "ERR_IPC_FRAME_TOO_LARGE",
+  );
+}
+
+/** `Error` with code `ERR_IPC_FRAME_TOO_LARGE`: the other process declared a frame over the limit. */
+export function frameTooLarge(length: number, limit: number): Error & CodedError {
+  return withCode(
+    new Error(`The other process sent a frame of ${length} bytes; the channel accepts at most ${limit}`),
+    "ERR_IPC_FRAME_TOO_LARGE",
+  );
+}
+
+/** `Error` with code `ERR_IPC_BAD_FRAME`: a frame that could not be decoded. */
+export function badFrame(message: string, cause: unknown): Error & CodedError {
+  return withCode(new Error(message, { cause }), "ERR_IPC_BAD_FRAME");
+}
+
+// --- the runtime ---
+
+/** `Error` with code `ERR_FEATURE_UNAVAILABLE_ON_PLATFORM`: this runtime cannot do what was asked. */
+export function unavailable(message: string): Error & CodedError {
+  return withCode(new Error(message), "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM");
+}
+
+/** `Error` with code `ERR_ACCESS_DENIED`: the primary lacks a permission (Deno). */
+export function accessDenied(message: string, cause?: unknown): Error & CodedError {
+  return withCode(new Error(message, { cause }), "ERR_ACCESS_DENIED");
 }

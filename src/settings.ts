@@ -1,10 +1,12 @@
 /**
- * Cluster settings: validation, defaults, and merging as `cluster.setupPrimary()` does it.
+ * Cluster settings: what `cluster.setupPrimary()` accepts ({@link validateSettings}) and the defaults that fill
+ * in what it was not given ({@link resolveSettings}).
  *
  * @module
  */
 
-import type { RuntimeName, Serialization, StdioEntry } from "../adapters/types.ts";
+import type { HostInfo, RuntimeName, WorkerCommand } from "./contract/host.ts";
+import type { Serialization, StdioEntry } from "./contract/spawn.ts";
 import { invalidArgType, invalidArgValue } from "./errors.ts";
 
 /** The settings `cluster.setupPrimary()` accepts and `cluster.settings` shows. */
@@ -115,4 +117,36 @@ export function validateForkEnv(env: unknown): Record<string, string> {
     out[key] = String(value);
   }
   return out;
+}
+
+/** Settings with every default filled in: what the next `fork()` uses. */
+export type ResolvedSettings =
+  & ClusterSettings
+  & Required<
+    Pick<ClusterSettings, "exec" | "args" | "execArgv" | "silent" | "serialization" | "runtime" | "execPath">
+  >;
+
+/**
+ * Fills in the defaults for what `given` (the merged `setupPrimary` calls) leaves out: the primary's own script
+ * and arguments, and the command that starts a worker on the chosen runtime.
+ */
+export function resolveSettings(
+  given: ClusterSettings,
+  host: HostInfo,
+  command: (runtime: RuntimeName) => WorkerCommand,
+): ResolvedSettings {
+  const runtime = given.runtime ?? host.runtime;
+  const defaults = given.execArgv === undefined || given.execPath === undefined
+    ? command(runtime)
+    : undefined;
+  return {
+    ...given,
+    exec: given.exec ?? host.mainModule,
+    args: given.args ?? [...host.args],
+    execArgv: given.execArgv ?? defaults!.execArgv,
+    silent: given.silent ?? false,
+    serialization: given.serialization ?? "json",
+    runtime,
+    execPath: given.execPath ?? defaults!.execPath,
+  };
 }

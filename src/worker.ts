@@ -1,6 +1,7 @@
 /**
  * The `Worker` object, shared by both sides: in the primary it stands for a child process, in a worker it is
- * `cluster.worker`. What differs between the sides (how to send, kill, disconnect) comes in a {@link WorkerSide}.
+ * `cluster.worker`. What differs between the sides (how to send, kill, disconnect) comes in a {@link WorkerControl}
+ * from the role that made it, per instance: nothing is patched onto the prototype (as Node's `primary.js` does).
  *
  * @module
  */
@@ -27,8 +28,8 @@ export interface WorkerProcess {
   on(event: string, listener: (...args: any[]) => void): unknown;
 }
 
-/** What one side of the channel does for a worker. */
-export interface WorkerSide {
+/** What one side of the channel does for a worker: the primary's role and the worker's role each make one. */
+export interface WorkerControl {
   /** Sends a checked message. */
   send(
     message: unknown,
@@ -37,9 +38,9 @@ export interface WorkerSide {
     callback: ((error: Error | null) => void) | undefined,
   ): boolean;
   /** Ends the worker process with a signal (in the primary) or exits (in the worker). */
-  kill(worker: Worker, signal: string): void;
+  kill(signal: string): void;
   /** Closes the worker's servers and its channel. */
-  disconnect(worker: Worker): void;
+  disconnect(): void;
   /** Whether the channel is open. */
   isConnected(): boolean;
   /** Whether the process has ended. */
@@ -56,7 +57,7 @@ export interface WorkerInit {
   /** The process behind it. */
   process: WorkerProcess;
   /** How this side sends, kills and disconnects. */
-  side: WorkerSide;
+  control: WorkerControl;
   /** Hook run on each transition before the worker's own listeners. */
   onTransition?: TransitionListener;
   /** Hook run on each transition after the worker's own listeners. */
@@ -79,7 +80,7 @@ export class Worker extends EventEmitter {
   exitedAfterDisconnect: boolean | undefined = undefined;
   #state: WorkerState = "none";
   #channelClosed = false;
-  #side: WorkerSide;
+  #control: WorkerControl;
   #before: TransitionListener | undefined;
   #after: TransitionListener | undefined;
 
@@ -88,7 +89,7 @@ export class Worker extends EventEmitter {
     super();
     this.id = init.id;
     this.process = init.process;
-    this.#side = init.side;
+    this.#control = init.control;
     this.#before = init.onTransition;
     this.#after = init.afterTransition;
   }
@@ -123,14 +124,14 @@ export class Worker extends EventEmitter {
     callback?: (error: Error | null) => void,
   ): boolean {
     const parsed = parseSendArguments(message, handle, options, callback);
-    return this.#side.send(parsed.message, parsed.handle, parsed.options, parsed.callback);
+    return this.#control.send(parsed.message, parsed.handle, parsed.options, parsed.callback);
   }
 
   /** Kills the worker (in the primary: closes its channel, then signals it). Default signal: `SIGTERM`. */
   kill(signal: string | number = "SIGTERM"): void {
     const name = toSignalName(signal);
     this.exitedAfterDisconnect = true;
-    this.#side.kill(this, name);
+    this.#control.kill(name);
   }
 
   /** @deprecated Alias of {@link Worker.kill}. */
@@ -141,18 +142,18 @@ export class Worker extends EventEmitter {
   /** Closes the worker's servers, waits for them, then closes the channel; the worker then exits. Returns this worker. */
   disconnect(): this {
     this.exitedAfterDisconnect = true;
-    this.#side.disconnect(this);
+    this.#control.disconnect();
     return this;
   }
 
   /** Whether the channel to the other side is open. */
   isConnected(): boolean {
-    return this.#side.isConnected();
+    return this.#control.isConnected();
   }
 
   /** Whether the worker process has ended. */
   isDead(): boolean {
-    return this.#side.isDead();
+    return this.#control.isDead();
   }
 
   /**
@@ -164,6 +165,7 @@ export class Worker extends EventEmitter {
     this.#state = to;
     if (cause === "disconnect") this.#channelClosed = true;
     this.#before?.(this, emits, args);
+    // Node's worker object never emits `fork`: only the cluster does (from the primary's after-hook).
     if (emits !== "fork") this.emit(emits, ...args);
     this.#after?.(this, emits, args);
   }

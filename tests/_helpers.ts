@@ -9,26 +9,39 @@ import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Adapter, type Cluster, createAdapter, type Worker } from "../mod.ts";
+import { type Cluster, detectRuntime, type SharingMode, type Worker } from "../mod.ts";
 
 /** The runtime running the tests. */
-export const runtime: "deno" | "bun" | "node" = (globalThis as { Deno?: unknown }).Deno !== undefined
-  ? "deno"
-  : (globalThis as { Bun?: unknown }).Bun !== undefined
-  ? "bun"
-  : "node";
+export const runtime: "deno" | "bun" | "node" = detectRuntime();
+
+/** Whether the tests run on the `child_process` route (`UNICLUSTER_ADAPTER=node`; the matrix does so on Deno). */
+export const childProcessRoute: boolean = process.env.UNICLUSTER_ADAPTER === "node";
+
+/** Whether handles pass to workers here: everywhere but on the Deno adapter's own route (`Deno.Command`). */
+export const passesHandles: boolean = runtime !== "deno" || childProcessRoute;
+
+/** Whether node:net binds with SO_REUSEPORT here: Deno and Bun; Node from 22.12 and 23.1. */
+const netReusesPort = runtime !== "node" || (() => {
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  return major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
+})();
 
 /**
- * A new adapter as the default cluster picks it: `UNICLUSTER_ADAPTER=node` selects the `child_process` route
- * (the matrix runs the whole suite that way on Deno too).
+ * The sharing mode a worker's server gets here (the README's table): `native` is `Deno.serve` or `Bun.serve`;
+ * `policy` is the cluster's scheduling policy.
  */
-export function newAdapter(): Adapter {
-  const name = process.env.UNICLUSTER_ADAPTER;
-  return name === "node" || name === "deno" || name === "bun" ? createAdapter(name) : createAdapter();
+export function expectedMode(
+  kind: "net" | "http" | "native",
+  policy: "rr" | "none" | "reuseport",
+): SharingMode {
+  // Native servers, and Bun's node:http (built on Bun.serve), are fastest binding the port themselves.
+  if (kind === "native" || (runtime === "bun" && kind === "http")) return "reuseport";
+  if (!passesHandles) return "reuseport";
+  if (policy === "rr") return "rr";
+  // Only Node's own net module can share a listening handle that the primary does not accept on.
+  if (policy === "none") return runtime === "node" ? "none" : "reuseport";
+  return netReusesPort ? "reuseport" : "rr";
 }
-
-/** Whether this runtime's adapter passes handles (round-robin); the Deno adapter does not. */
-export const passesHandles: boolean = newAdapter().canPassHandles;
 
 /** `.ts` under the sources, `.js` under the compiled copy that Node 20 runs. */
 const extension = new URL(import.meta.url).pathname.endsWith(".js") ? ".js" : ".ts";

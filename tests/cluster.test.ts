@@ -3,7 +3,17 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import cluster, { type Worker } from "../mod.ts";
-import { alive, fixture, gone, killAll, nextMessage, runtime, waitFor, withWorkers } from "./_helpers.ts";
+import {
+  alive,
+  childProcessRoute,
+  fixture,
+  gone,
+  killAll,
+  nextMessage,
+  runtime,
+  waitFor,
+  withWorkers,
+} from "./_helpers.ts";
 
 const all: Worker[] = [];
 
@@ -34,7 +44,7 @@ describe(`cluster on ${runtime}`, () => {
     assert.equal(cluster.setupMaster.length, cluster.setupPrimary.length);
     assert.equal(cluster.SCHED_NONE, 1);
     assert.equal(cluster.SCHED_RR, 2);
-    assert.equal(cluster.adapter.name, runtime);
+    assert.equal(cluster.adapter.name, childProcessRoute ? "node" : runtime);
   });
 
   test("fork -> online -> exit, on the worker and the cluster, in that order", async () => {
@@ -119,6 +129,31 @@ describe(`cluster on ${runtime}`, () => {
     assert.equal(report.viaWorkerCount, 3, "cluster.worker.on('message') saw them too");
     assert.equal(report.state, "online");
     assert.equal(report.forkError, "ERR_CLUSTER_NOT_PRIMARY");
+    await killAll([worker]);
+  });
+
+  test("extension messages (cluster.internal) go both ways, and no user listener sees them", async () => {
+    const worker = fork();
+    await ready(worker);
+    const userMessages: unknown[] = [];
+    const onMessage = (_w: Worker, message: unknown) => userMessages.push(message);
+    cluster.on("message", onMessage);
+    const pong = new Promise<unknown[]>((resolve) => {
+      const stop = cluster.internal.on("test:pong", (from, body) => {
+        stop();
+        resolve([from, body]);
+      });
+    });
+    assert.equal(cluster.internal.send(worker, "test:ping", { n: 7 }), true);
+    const [from, body] = await pong;
+    assert.equal(from, worker);
+    assert.deepEqual(body, { body: { n: 7 }, pid: worker.process.pid });
+    worker.send({ cmd: "report" });
+    const report = await nextMessage(worker, (m) => m.cmd === "report");
+    assert.equal(report.seenInternal, false);
+    assert.equal(report.seenCount, 1, "the worker's process.on('message') saw only the report request");
+    cluster.off("message", onMessage);
+    assert.deepEqual(userMessages, [report], "the primary's message listeners saw only the report");
     await killAll([worker]);
   });
 

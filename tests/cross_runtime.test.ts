@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { type Cluster, createCluster, type Worker } from "../mod.ts";
-import { fixture, killAll, newAdapter, nextMessage, runtime, runtimeBinary, waitFor } from "./_helpers.ts";
+import { fixture, killAll, nextMessage, runtime, runtimeBinary, waitFor } from "./_helpers.ts";
 
 const RUNTIMES = ["node", "deno", "bun"] as const;
 const forked: Worker[] = [];
@@ -15,7 +15,7 @@ after(async () => {
 
 /** A fresh cluster whose workers run on `worker`. */
 function clusterFor(worker: typeof RUNTIMES[number]): Cluster {
-  const cluster = createCluster(newAdapter());
+  const cluster = createCluster();
   cluster.setupPrimary({ exec: fixture("worker"), runtime: worker, execPath: runtimeBinary(worker) });
   clusters.push(cluster);
   return cluster;

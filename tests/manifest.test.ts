@@ -30,7 +30,7 @@ test('the npm name is "unicluster"', () => {
   assert.equal(npm.name, "unicluster");
 });
 
-test('the JSR name is "@unicluster/cluster" and it exports ./mod.ts', () => {
+test('the JSR name is "@unicluster/cluster"; it exports ./mod.ts and the side-effect-free ./core.ts', () => {
   assert.equal(jsr.name, "@unicluster/cluster");
-  assert.equal(jsr.exports, "./mod.ts");
+  assert.deepEqual(jsr.exports, { ".": "./mod.ts", "./core": "./core.ts" });
 });

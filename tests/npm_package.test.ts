@@ -55,6 +55,9 @@ assert.equal(cluster.isWorker, false, "cluster.isWorker");
 assert.equal(typeof cluster.fork, "function", "typeof cluster.fork");
 assert.equal(typeof cluster.setupPrimary, "function", "typeof cluster.setupPrimary");
 assert.equal(typeof cluster.on, "function", "cluster is an EventEmitter");
+const core = await import("unicluster/core");
+assert.equal(typeof core.createCluster, "function", "unicluster/core exports createCluster");
+assert.equal(core.default, undefined, "unicluster/core has no default cluster");
 console.log("unicluster ok on " + process.version);
 `;
 

@@ -5,9 +5,9 @@ import { after, describe, test } from "node:test";
 import { type Cluster, createCluster, SCHED_NONE, SCHED_REUSEPORT, SCHED_RR, type Worker } from "../mod.ts";
 import {
   countAnswers,
+  expectedMode,
   fixture,
   killAll,
-  newAdapter,
   nextMessage,
   passesHandles,
   runtime,
@@ -20,7 +20,7 @@ const clusters = new Map<number, Cluster>();
 function clusterWith(policy: number): Cluster {
   let cluster = clusters.get(policy);
   if (cluster === undefined) {
-    cluster = createCluster(newAdapter());
+    cluster = createCluster();
     cluster.schedulingPolicy = policy as never;
     cluster.setupPrimary({ exec: fixture("server_worker") });
     clusters.set(policy, cluster);
@@ -89,20 +89,16 @@ function connectionRefused(port: number): Promise<boolean> {
 
 describe(`port sharing on ${runtime}`, () => {
   for (const kind of ["net", "http"]) {
-    // The Deno adapter cannot pass handles, and Bun's node:http is served fastest by SO_REUSEPORT: both share so.
-    const reusesPort = !passesHandles || (runtime === "bun" && kind === "http");
-    test(`default policy (SCHED_RR), node:${kind}: listen(0) gives one port; round-robin splits 100/100`, async () => {
+    const mode = expectedMode(kind as "net" | "http", "rr");
+    test(`default policy (SCHED_RR), node:${kind}: listen(0) gives one port; ${mode} shares it`, async () => {
       const cluster = clusterWith(SCHED_RR);
       await withWorkers(cluster, async (fork) => {
         const { workers, port, modes } = await start(cluster, fork, { SERVER_KIND: kind });
         const counts = await countAnswers(port, 200);
         assert.deepEqual(Object.keys(counts).sort(), bodies(workers), JSON.stringify(counts));
-        if (reusesPort) {
-          assert.deepEqual(modes, ["reuseport", "reuseport"]);
-        } else {
-          assert.deepEqual(modes, ["rr", "rr"]);
-          assert.deepEqual(Object.values(counts), [100, 100], JSON.stringify(counts));
-        }
+        assert.deepEqual(modes, [mode, mode]);
+        // Round-robin rotates strictly: short connections split exactly evenly.
+        if (mode === "rr") assert.deepEqual(Object.values(counts), [100, 100], JSON.stringify(counts));
       });
     });
   }
@@ -134,8 +130,8 @@ describe(`port sharing on ${runtime}`, () => {
       for (const worker of workers) {
         assert.ok(counts[`worker-${worker.id}`] > 0, `both answer: ${JSON.stringify(counts)}`);
       }
-      // Only Node's own net module can share a listening handle that the primary does not accept on.
-      assert.deepEqual(modes, runtime === "node" ? ["none", "none"] : ["reuseport", "reuseport"]);
+      const mode = expectedMode("net", "none");
+      assert.deepEqual(modes, [mode, mode]);
     });
   });
 
@@ -147,9 +143,8 @@ describe(`port sharing on ${runtime}`, () => {
       for (const worker of workers) {
         assert.ok(counts[`worker-${worker.id}`] > 0, `both answer: ${JSON.stringify(counts)}`);
       }
-      const [major] = (process.versions.node ?? "0").split(".").map(Number);
-      const nodeWithoutReusePort = runtime === "node" && major < 22;
-      assert.deepEqual(modes, nodeWithoutReusePort ? ["rr", "rr"] : ["reuseport", "reuseport"]);
+      const mode = expectedMode("net", "reuseport");
+      assert.deepEqual(modes, [mode, mode]);
     });
   });
 

@@ -6,7 +6,7 @@ import { realpathSync } from "node:fs";
 import { Readable } from "node:stream";
 import { after, describe, test } from "node:test";
 import { type Cluster, createCluster, SCHED_NONE, SCHED_RR, type Worker } from "../mod.ts";
-import { fixture, killAll, newAdapter, nextMessage, passesHandles, runtime, waitFor } from "./_helpers.ts";
+import { fixture, killAll, nextMessage, passesHandles, runtime, waitFor } from "./_helpers.ts";
 
 const forked: Worker[] = [];
 
@@ -15,7 +15,7 @@ after(async () => {
 });
 
 function freshCluster(settings: Record<string, unknown> = {}): Cluster {
-  const cluster = createCluster(newAdapter());
+  const cluster = createCluster();
   cluster.setupPrimary({ exec: fixture("worker"), ...settings });
   return cluster;
 }
@@ -78,14 +78,14 @@ describe(`settings and handles on ${runtime}`, () => {
     const saved = process.env.NODE_CLUSTER_SCHED_POLICY;
     try {
       process.env.NODE_CLUSTER_SCHED_POLICY = "none";
-      assert.equal(createCluster(newAdapter()).schedulingPolicy, SCHED_NONE);
+      assert.equal(createCluster().schedulingPolicy, SCHED_NONE);
       process.env.NODE_CLUSTER_SCHED_POLICY = "rr";
-      assert.equal(createCluster(newAdapter()).schedulingPolicy, SCHED_RR);
+      assert.equal(createCluster().schedulingPolicy, SCHED_RR);
     } finally {
       if (saved === undefined) delete process.env.NODE_CLUSTER_SCHED_POLICY;
       else process.env.NODE_CLUSTER_SCHED_POLICY = saved;
     }
-    const cluster = createCluster(newAdapter());
+    const cluster = createCluster();
     cluster.schedulingPolicy = SCHED_NONE;
     cluster.schedulingPolicy = SCHED_RR;
     assert.equal(cluster.schedulingPolicy, SCHED_RR, "changeable before setup");

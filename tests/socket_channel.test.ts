@@ -1,5 +1,5 @@
-// The socket channel (adapters/socket_channel.ts, adapters/socket_framing.ts): the framed unix-socket IPC the Deno
-// adapter uses. The test process plays the primary with a SocketChannelServer; workers are real processes of the
+// The socket channel (adapters/ipc/socket/): the framed unix-socket IPC the Deno adapter uses. The test process
+// plays the primary with a ChannelAcceptor; workers are real processes of the
 // same runtime running tests/fixtures/socket_echo.ts (or .js in the compiled tree for Node 20), and rogue peers are
 // plain sockets opened here. Runs under deno test -A, bun test, node --test (24) and compiled on Node 20.
 
@@ -10,29 +10,23 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import net from "node:net";
 import process from "node:process";
-import { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import {
-  newToken,
-  type PendingPeer,
-  SocketChannel,
-  SocketChannelServer,
-} from "../adapters/socket_channel.ts";
-import { encodeFrame, FrameReader, MAX_FRAME_BYTES } from "../adapters/socket_framing.ts";
-import { DenoAdapter, denoAdapter } from "../adapters/deno.ts";
-import type { ChildEvents, ChildLink, Serialization, SpawnRequest } from "../adapters/types.ts";
+import { ChannelAcceptor, newToken, type PendingPeer } from "../adapters/ipc/socket/acceptor.ts";
+import { SocketChannel } from "../adapters/ipc/socket/channel.ts";
+import { encodeFrame, FrameReader, MAX_FRAME_BYTES } from "../adapters/ipc/socket/framing.ts";
+import type { Serialization } from "../core.ts";
+import { Inbox, noop, WAIT_MS, within } from "./_inbox.ts";
 
 const ext = new URL(import.meta.url).pathname.endsWith(".js") ? ".js" : ".ts";
 const fixturePath = (name: string): string =>
   fileURLToPath(new URL(`./fixtures/${name}${ext}`, import.meta.url));
 const fixture = fixturePath("socket_echo");
 const isDeno = "Deno" in globalThis;
-const WAIT_MS = 20_000;
 
 // --- helpers ---
 
 const children = new Set<ChildProcess>();
-const servers = new Set<SocketChannelServer>();
+const servers = new Set<ChannelAcceptor>();
 const sockets = new Set<net.Socket>();
 
 function cleanup(): void {
@@ -48,60 +42,8 @@ function cleanup(): void {
 
 after(cleanup);
 
-/** Messages (and errors, and the close) a channel reported, awaited one by one. */
-class Inbox {
-  readonly items: unknown[] = [];
-  readonly errors: Error[] = [];
-  closed = false;
-  #wake: (() => void) | undefined;
-
-  push(item: unknown): void {
-    this.items.push(item);
-    this.#wake?.();
-  }
-
-  error(error: Error): void {
-    this.errors.push(error);
-    this.#wake?.();
-  }
-
-  close(): void {
-    this.closed = true;
-    this.#wake?.();
-  }
-
-  /** Waits until `ready()` holds, or fails after WAIT_MS naming `what`. */
-  async until(what: string, ready: () => boolean): Promise<void> {
-    const deadline = Date.now() + WAIT_MS;
-    while (!ready()) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${what}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(left, 250));
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.#wake = undefined;
-    }
-  }
-
-  /** Waits for the next message whose `op` is `op`, removing it and every message before it. */
-  async next(op: string): Promise<Record<string, unknown>> {
-    let found: Record<string, unknown> | undefined;
-    await this.until(`a "${op}" message`, () => {
-      const index = this.items.findIndex((m) => (m as { op?: unknown }).op === op);
-      if (index < 0) return false;
-      found = this.items.splice(0, index + 1)[index] as Record<string, unknown>;
-      return true;
-    });
-    return found!;
-  }
-}
-
-function newServer(onReject?: (reason: string) => void): SocketChannelServer {
-  const server = new SocketChannelServer({ onReject });
+function newServer(onReject?: (reason: string) => void): ChannelAcceptor {
+  const server = new ChannelAcceptor({ onReject });
   servers.add(server);
   return server;
 }
@@ -115,7 +57,7 @@ interface Worker {
 
 /** Spawns a fixture worker that connects as `id`, and attaches the primary's channel once its hello is accepted. */
 async function startWorker(
-  server: SocketChannelServer,
+  server: ChannelAcceptor,
   id: number,
   serialization: Serialization = "json",
 ): Promise<Worker> {
@@ -173,18 +115,6 @@ function rawPeer(path: string): Promise<{ socket: net.Socket; closed: Promise<vo
   });
 }
 
-function within<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), WAIT_MS);
-    }),
-  ]);
-}
-
-const noop = (): void => {};
-
 // --- framing, in process ---
 
 describe("framing", () => {
@@ -239,7 +169,7 @@ describe("socket channel", () => {
     const path = server.path;
     try {
       assert.equal(path[0], "\0");
-      assert.match(path.slice(1), new RegExp(`^unicluster-${process.pid}-[0-9a-f]{16}$`));
+      assert.match(path.slice(1), new RegExp(`^unicluster-ipc-${process.pid}-[0-9a-f]{16}$`));
       assert.equal(existsSync(path.slice(1)), false);
       // The kernel lists abstract sockets with a leading "@".
       assert.ok(readFileSync("/proc/net/unix", "utf8").includes(`@${path.slice(1)}`));
@@ -489,224 +419,5 @@ describe("socket channel", () => {
     late.socket.write(encodeFrame({ id: 3, token }, "json"));
     await within(late.closed, "the late peer to be dropped");
     assert.equal(rejected.length, 1);
-  });
-});
-
-// --- the Deno adapter ---
-
-describe("Deno adapter", () => {
-  test("the module loads on every runtime without touching Deno", () => {
-    const adapter = denoAdapter();
-    assert.ok(adapter instanceof DenoAdapter);
-    assert.equal(adapter.name, "deno");
-    assert.equal(adapter.canPassHandles, false);
-    assert.deepEqual(adapter.execArgvFor("node"), []);
-    assert.deepEqual(adapter.execArgvFor("bun"), []);
-  });
-
-  const onDeno = { skip: !isDeno };
-  const VARIABLE = "UNICLUSTER_TEST_WORKER";
-  const links = new Set<ChildLink>();
-  after(() => {
-    for (const link of links) link.kill("SIGKILL");
-  });
-
-  /** What a link reported, in order. */
-  interface Recorded {
-    log: string[];
-    messages: Inbox;
-    errors: Error[];
-    exit: Promise<[number | null, string | null]>;
-    disconnected: Promise<void>;
-  }
-
-  function recorder(): { events: ChildEvents; recorded: Recorded } {
-    const log: string[] = [];
-    const messages = new Inbox();
-    const errors: Error[] = [];
-    let onExit!: (value: [number | null, string | null]) => void;
-    let onDisconnect!: () => void;
-    const recorded: Recorded = {
-      log,
-      messages,
-      errors,
-      exit: new Promise((resolve) => onExit = resolve),
-      disconnected: new Promise((resolve) => onDisconnect = resolve),
-    };
-    const events: ChildEvents = {
-      spawn: () => log.push("spawn"),
-      message: (message, handle) => {
-        assert.equal(handle, undefined);
-        messages.push(message);
-      },
-      disconnect: () => {
-        log.push("disconnect");
-        onDisconnect();
-      },
-      exit: (code, signal) => {
-        log.push(`exit:${code}:${signal}`);
-        onExit([code, signal]);
-      },
-      error: (error) => {
-        log.push(`error:${(error as { code?: string }).code}`);
-        errors.push(error);
-      },
-    };
-    return { events, recorded };
-  }
-
-  let nextId = 100;
-
-  function request(changes: Partial<SpawnRequest> = {}): SpawnRequest {
-    const env: Record<string, string> = {};
-    for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
-    delete env.NODE_EXTRA_CA_CERTS;
-    return {
-      runtime: "deno",
-      execPath: process.execPath,
-      execArgv: ["run", "-A", "--no-prompt"],
-      exec: fixturePath("deno_worker"),
-      args: [],
-      cwd: undefined,
-      env,
-      silent: false,
-      stdio: undefined,
-      serialization: "json",
-      uid: undefined,
-      gid: undefined,
-      windowsHide: false,
-      identityVariable: VARIABLE,
-      identity: { id: nextId++ },
-      ...changes,
-    };
-  }
-
-  function start(changes: Partial<SpawnRequest> = {}): { link: ChildLink; recorded: Recorded } {
-    const { events, recorded } = recorder();
-    const link = new DenoAdapter().spawn(request(changes), events);
-    links.add(link);
-    return { link, recorded };
-  }
-
-  test(
-    "host facts and execArgv: run, the permissions held in full, --no-prompt, --unstable-net",
-    onDeno,
-    () => {
-      const adapter = new DenoAdapter();
-      const host = adapter.host();
-      assert.equal(host.runtime, "deno");
-      assert.equal(host.pid, process.pid);
-      assert.equal(host.execPath, process.execPath);
-      assert.equal(host.platform, process.platform);
-      assert.ok(!host.mainModule.startsWith("file:"), host.mainModule);
-      assert.equal(host.env.PATH, process.env.PATH);
-      // deno test -A holds every permission.
-      const all = ["read", "write", "net", "env", "run", "ffi", "sys", "import"].map((name) =>
-        `--allow-${name}`
-      );
-      assert.deepEqual(adapter.execArgvFor("deno"), ["run", ...all, "--no-prompt", "--unstable-net"]);
-      assert.deepEqual(host.execArgv, adapter.execArgvFor("deno"));
-      assert.equal(adapter.execPathFor("deno"), process.execPath);
-      assert.equal(adapter.execPathFor("node"), "node");
-      assert.equal(adapter.fileExists(fixture), true);
-      assert.equal(adapter.fileExists(new URL(`./fixtures/socket_echo${ext}`, import.meta.url).href), true);
-      assert.equal(adapter.fileExists(fixture + ".missing"), false);
-      assert.equal(adapter.fileExists("npm:left-pad"), true);
-    },
-  );
-
-  test("a worker connects over the socket with no more permissions than it was given", onDeno, async () => {
-    const { link, recorded } = start({ execArgv: ["run", "--allow-net", "--no-prompt"] });
-    assert.equal(typeof link.pid, "number");
-    assert.equal(link.canPassHandles, false);
-    assert.equal(link.connected, true);
-    const ready = await recorded.messages.next("ready");
-    // The adapter adds read access to the identity variable only (this process holds it), nothing else.
-    assert.deepEqual(ready.granted, ["net"]);
-    assert.equal(ready.identityLeft, false, "the identity variable is removed once read");
-    assert.equal(ready.channel, "socket");
-    assert.equal(ready.pid, link.pid);
-    link.send({ op: "echo", text: "✓" }, undefined, noop);
-    assert.deepEqual(await recorded.messages.next("echo"), { op: "echo", text: "✓" });
-    assert.throws(
-      () => link.send({ op: "echo" }, new net.Socket(), noop),
-      (error: Error & { code?: string }) => error.code === "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM",
-    );
-    link.send({ op: "exit", code: 7 }, undefined, noop);
-    assert.deepEqual(await within(recorded.exit, "the exit"), [7, null]);
-    await within(recorded.disconnected, "the disconnect");
-    assert.equal(link.exitCode, 7);
-    assert.equal(link.signalCode, null);
-    assert.equal(link.connected, false);
-    assert.equal(link.kill("SIGTERM"), false, "kill after exit returns false instead of throwing");
-    assert.equal(recorded.log.filter((e) => e === "disconnect").length, 1);
-    assert.equal(recorded.log[0], "spawn");
-  });
-
-  test("a signal death is reported as Node reports it: (null, 'SIGTERM')", onDeno, async () => {
-    const { link, recorded } = start();
-    await recorded.messages.next("ready");
-    assert.equal(link.kill("SIGTERM"), true);
-    assert.deepEqual(await within(recorded.exit, "the exit"), [null, "SIGTERM"]);
-    await within(recorded.disconnected, "the disconnect");
-    assert.equal(link.exitCode, null);
-    assert.equal(link.signalCode, "SIGTERM");
-  });
-
-  test("a worker that dies before connecting still gets one disconnect", onDeno, async () => {
-    const { recorded } = start({ exec: fixturePath("deno_exit_early") });
-    assert.deepEqual(await within(recorded.exit, "the exit"), [5, null]);
-    await within(recorded.disconnected, "the disconnect");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.equal(recorded.log.filter((e) => e === "disconnect").length, 1);
-  });
-
-  test("a missing executable: error, disconnect, then exit(-2, null), all asynchronous", onDeno, async () => {
-    const { link, recorded } = start({ execPath: "/nonexistent/deno" });
-    assert.deepEqual(recorded.log, []);
-    assert.equal(link.pid, undefined);
-    assert.deepEqual(await within(recorded.exit, "the exit"), [-2, null]);
-    assert.deepEqual(recorded.log, ["error:ENOENT", "disconnect", "exit:-2:null"]);
-    assert.match(recorded.errors[0].message, /^spawn \/nonexistent\/deno ENOENT$/);
-  });
-
-  test("requests Deno cannot honour throw at once", onDeno, () => {
-    const { events } = recorder();
-    const adapter = new DenoAdapter();
-    assert.throws(
-      () => adapter.spawn(request({ runtime: "node", execPath: "node", serialization: "advanced" }), events),
-      (error: Error & { code?: string }) =>
-        error instanceof TypeError && error.code === "ERR_INVALID_ARG_VALUE",
-    );
-    assert.throws(
-      () => adapter.spawn(request({ stdio: ["inherit", "inherit", "inherit", "pipe"] }), events),
-      (error: Error & { code?: string }) => error.code === "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM",
-    );
-  });
-
-  test("silent: the worker's stdio are Node streams, as on Node's ChildProcess", onDeno, async () => {
-    const { link, recorded } = start({ silent: true });
-    await recorded.messages.next("ready");
-    assert.ok(link.stdout instanceof Readable);
-    assert.ok(link.stderr instanceof Readable);
-    assert.ok(link.stdin instanceof Writable);
-    assert.equal(link.stdout, link.stdout, "the same stream every time");
-    let text = "";
-    (link.stdout as Readable).setEncoding("utf8").on("data", (chunk: string) => text += chunk);
-    link.send({ op: "print", text: "from the worker" }, undefined, noop);
-    link.send({ op: "bye" }, undefined, noop);
-    assert.deepEqual(await within(recorded.exit, "the exit"), [0, null]);
-    await recorded.messages.until("the output", () => text.length > 0);
-    assert.equal(text, "from the worker\n");
-  });
-
-  test("not silent: no stdio streams", onDeno, async () => {
-    const { link, recorded } = start();
-    await recorded.messages.next("ready");
-    assert.equal(link.stdin, null);
-    assert.equal(link.stdout, null);
-    assert.equal(link.stderr, null);
-    link.send({ op: "bye" }, undefined, noop);
-    assert.deepEqual(await within(recorded.exit, "the exit"), [0, null]);
   });
 });

@@ -24,7 +24,7 @@ function bareWorker(): Worker {
       kill: () => true,
       on: () => undefined,
     },
-    side: {
+    control: {
       send: () => true,
       kill: () => {},
       disconnect: () => {},

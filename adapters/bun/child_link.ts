@@ -1,0 +1,90 @@
+/**
+ * The Bun primary's link to a worker started with `Bun.spawn` and its `ipc` option: Bun's own channel, which also
+ * passes socket handles between Bun processes.
+ *
+ * @module
+ */
+
+import type { ChildEvents, SpawnRequest, WorkerIdentity } from "../../src/contract/mod.ts";
+import { ChildLinkBase, nodeReadable, stdioEntries } from "../shared/child_link_base.ts";
+import { bun, type BunSubprocess } from "./globals.ts";
+
+/** The primary's link to one worker started with `Bun.spawn`. */
+export class BunChildLink extends ChildLinkBase {
+  /** Handles pass between Bun processes. */
+  readonly canPassHandles: boolean;
+  #child: BunSubprocess;
+  #open = true;
+  #stdout: unknown;
+  #stderr: unknown;
+
+  /** Spawns the worker and reports its events. */
+  constructor(request: SpawnRequest, events: ChildEvents) {
+    super(events);
+    this.canPassHandles = request.runtime === "bun";
+    const identity: WorkerIdentity = { ...request.identity, channel: "process" };
+    // https://bun.sh/docs/api/spawn#inter-process-communication-ipc
+    this.#child = bun().spawn({
+      cmd: [request.execPath, ...request.execArgv, request.exec, ...request.args],
+      cwd: request.cwd,
+      env: { ...request.env, [request.identityVariable]: JSON.stringify(identity) },
+      stdio: stdioEntries(request).filter((entry) => entry !== "ipc").map((entry) => entry ?? "inherit"),
+      serialization: request.serialization,
+      ipc: (message, _subprocess, handle) => this.reportMessage(message, handle),
+      onDisconnect: () => {
+        this.#open = false;
+        this.reportDisconnect();
+      },
+      // Bun's `exited` says 143 for SIGTERM; onExit gives the signal by name, as Node reports it.
+      onExit: (_subprocess, exitCode, signalCode) =>
+        this.reportExited(exitCode, typeof signalCode === "string" ? signalCode : null),
+      uid: request.uid,
+      gid: request.gid,
+      windowsHide: request.windowsHide,
+    });
+    queueMicrotask(() => this.reportSpawn());
+  }
+
+  /** Process id. */
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
+  /** Whether the IPC channel is open. */
+  get connected(): boolean {
+    return this.#open && !this.exited;
+  }
+
+  /** The worker's stdin when piped (Bun's `FileSink`). */
+  get stdin(): unknown {
+    return this.#child.stdin ?? null;
+  }
+
+  /** The worker's stdout when piped, as a Node stream (as on Node's `ChildProcess`). */
+  get stdout(): unknown {
+    return this.#stdout ??= nodeReadable(this.#child.stdout);
+  }
+
+  /** The worker's stderr when piped, as a Node stream. */
+  get stderr(): unknown {
+    return this.#stderr ??= nodeReadable(this.#child.stderr);
+  }
+
+  /** Sends a message and maybe a handle; serialization errors throw synchronously. */
+  send(message: unknown, handle: unknown, callback: ((error: Error | null) => void) | undefined): boolean {
+    const sent = handle === undefined ? this.#child.send(message) : this.#child.send(message, handle);
+    if (callback !== undefined) queueMicrotask(() => callback(null));
+    return sent;
+  }
+
+  /** Closes the IPC channel. */
+  disconnect(): void {
+    if (this.connected) this.#child.disconnect();
+  }
+
+  /** Signals the process. */
+  protected signal(signal: string): boolean {
+    this.#child.kill(signal);
+    return true;
+  }
+}

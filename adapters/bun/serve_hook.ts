@@ -1,0 +1,81 @@
+/**
+ * In a Bun worker, `Bun.serve` shares its port: it binds with `reusePort` (the kernel spreads connections; Linux)
+ * and the primary gets `listening` for it as for any server. `Bun.serve({ fd })` cannot adopt a socket (Bun
+ * ignores the fd), so SO_REUSEPORT is the only way to share a native Bun server.
+ *
+ * With a fixed port, `Bun.serve` stays synchronous and returns Bun's own server. With port 0 every worker must bind
+ * the port the first one got, which only the primary knows; then `Bun.serve` returns a stand-in that forwards to
+ * the real server once it listens (`server.port` is 0 until then; await `server.ready` to be sure).
+ *
+ * @module
+ */
+
+import type { ServerBridge, ServerRequest } from "../../src/contract/mod.ts";
+import { nativeServerRequest, registerNativeServer } from "../servers/native.ts";
+import type { BunGlobal, BunServeOptions, BunServer } from "./globals.ts";
+
+type Serve = (options: BunServeOptions) => BunServer;
+
+function register(bridge: ServerBridge, asked: ServerRequest, server: BunServer, queried: boolean): void {
+  registerNativeServer(
+    bridge,
+    asked,
+    { port: () => server.port, stop: async () => await server.stop() },
+    queried,
+  );
+}
+
+/** Patches `Bun.serve` in this worker. */
+export function installBunServeHook(bridge: ServerBridge): void {
+  const bun = (globalThis as { Bun?: BunGlobal }).Bun;
+  if (bun === undefined) return;
+  const original = bun.serve.bind(bun);
+  bun.serve = (options: BunServeOptions): BunServer => {
+    if (options === null || typeof options !== "object" || options.unix !== undefined) {
+      return original(options);
+    }
+    // Bun's node:http calls Bun.serve itself (marked by onNodeHTTPRequest) and drops `reusePort` from its listen
+    // options; the listen hook has already asked the primary, so only the socket option is added here (it matters
+    // in mode `reuseport`; the private endpoint of mode `rr` is a unix socket, passed through above).
+    if (options.onNodeHTTPRequest !== undefined) return original({ ...options, reusePort: true });
+    const port = options.port === undefined ? undefined : Number(options.port);
+    if (port !== 0) {
+      const server = original({ ...options, reusePort: true });
+      register(bridge, nativeServerRequest(server.port, options.hostname), server, false);
+      return server;
+    }
+    return deferredServe(bridge, original, options);
+  };
+}
+
+function deferredServe(bridge: ServerBridge, original: Serve, options: BunServeOptions): BunServer {
+  const asked = nativeServerRequest(0, options.hostname);
+  let real: BunServer | undefined;
+  let stopped = false;
+  const ready = bridge.query(asked).then((reply) => {
+    if (stopped) return undefined;
+    real = original({ ...options, port: reply.port, reusePort: true });
+    register(bridge, asked, real, true);
+    return real;
+  });
+  const standIn = {
+    get port(): number {
+      return real?.port ?? 0;
+    },
+    get hostname(): string {
+      return real?.hostname ?? options.hostname ?? "0.0.0.0";
+    },
+    ready,
+    stop(closeActiveConnections?: boolean): unknown {
+      stopped = true;
+      return real?.stop(closeActiveConnections);
+    },
+  };
+  return new Proxy(standIn as unknown as BunServer, {
+    get(target, key, receiver) {
+      if (key in target) return Reflect.get(target, key, receiver);
+      const value = real ? Reflect.get(real, key) : undefined;
+      return typeof value === "function" ? value.bind(real) : value;
+    },
+  });
+}

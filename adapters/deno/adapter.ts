@@ -1,0 +1,146 @@
+/**
+ * The Deno adapter. Workers are started with `Deno.Command` and talk to the primary over the socket channel
+ * (../ipc/socket/), since `Deno.Command` has no IPC channel; or, on the `child_process` route
+ * (`UNICLUSTER_ADAPTER=node`), with Deno's `node:child_process.spawn` and an `ipc` stdio entry, which carries
+ * handles. The worker's command line is built in ./command_line.ts (README, "Deno permissions").
+ *
+ * The module only touches `Deno` inside methods, so it can be imported on Node and Bun.
+ *
+ * @module
+ */
+
+import { fileURLToPath } from "node:url";
+import type {
+  Adapter,
+  ChildEvents,
+  ChildLink,
+  HostInfo,
+  ParentEvents,
+  ParentLink,
+  PortOpener,
+  ProcessMessagingHooks,
+  RuntimeName,
+  ServerBridge,
+  SpawnRequest,
+  WorkerCommand,
+  WorkerIdentity,
+} from "../../src/contract/mod.ts";
+import { connectParent } from "../ipc/connect_parent.ts";
+import { ProcessChildLink } from "../node/child_link.ts";
+import { installNetServerHooks } from "../servers/net_hooks.ts";
+import { netPortOpener } from "../servers/net_ports.ts";
+import { scriptExists } from "../shared/process_host.ts";
+import { DenoChildLink } from "./child_link.ts";
+import { denoExecArgv } from "./command_line.ts";
+import { denoGlobal, granted } from "./globals.ts";
+import { installDenoServeHook } from "./serve_hook.ts";
+
+/** `Deno.build.os` names that differ from Node's `process.platform`. */
+const PLATFORMS: Record<string, string> = { windows: "win32", solaris: "sunos", illumos: "sunos" };
+
+/** A file URL as a path; other specifiers (`https:`, `npm:`, `jsr:`) as they are. */
+function modulePath(specifier: string): string {
+  return specifier.startsWith("file:") ? fileURLToPath(specifier) : specifier;
+}
+
+/** How Deno workers are started: `Deno.Command` (the default) or `node:child_process` (handles pass). */
+export type DenoSpawner = "command" | "child_process";
+
+/** The adapter for Deno. */
+export class DenoAdapter implements Adapter {
+  /** `deno`, or `node` on the `child_process` route. */
+  readonly name: RuntimeName;
+  #spawner: DenoSpawner;
+  #ports: PortOpener | undefined;
+
+  /** An adapter that starts workers with `spawner`. */
+  constructor(spawner: DenoSpawner = "command") {
+    this.#spawner = spawner;
+    this.name = spawner === "command" ? "deno" : "node";
+  }
+
+  /** Facts about this process; the environment is empty without `--allow-env`. */
+  host(): HostInfo {
+    const deno = denoGlobal();
+    return {
+      runtime: "deno",
+      execPath: deno.execPath(),
+      mainModule: modulePath(deno.mainModule),
+      args: [...deno.args],
+      execArgv: denoExecArgv(deno),
+      pid: deno.pid,
+      platform: PLATFORMS[deno.build.os] ?? deno.build.os,
+      env: granted(deno, { name: "env" }) ? deno.env.toObject() : {},
+    };
+  }
+
+  /** Reads and removes the identity variable; undefined without the permission to read it. */
+  takeIdentity(name: string): string | undefined {
+    const deno = denoGlobal();
+    if (!granted(deno, { name: "env", variable: name })) return undefined;
+    const value = deno.env.get(name);
+    if (value !== undefined) deno.env.delete(name);
+    return value;
+  }
+
+  /** This `deno` with the permissions this primary holds in full; `node` or `bun`, found on PATH, with none. */
+  workerCommand(runtime: RuntimeName): WorkerCommand {
+    if (runtime !== "deno") return { execPath: runtime, execArgv: [] };
+    const deno = denoGlobal();
+    return { execPath: deno.execPath(), execArgv: denoExecArgv(deno) };
+  }
+
+  /** Whether a script exists; a path this process may not read counts as present (the worker will tell). */
+  fileExists(path: string): boolean {
+    const deno = denoGlobal();
+    return scriptExists(path, (file) => {
+      if (!granted(deno, { name: "read", path: file })) return undefined;
+      try {
+        return deno.statSync(file).isFile;
+      } catch {
+        return false;
+      }
+    });
+  }
+
+  /** Starts a worker. */
+  spawn(request: SpawnRequest, events: ChildEvents): ChildLink {
+    if (this.#spawner === "command") return new DenoChildLink(denoGlobal(), request, events);
+    return new ProcessChildLink(request, events, {
+      canPassHandles: request.runtime === "deno",
+      checkJson: true,
+    });
+  }
+
+  /** Opens the primary's shared ports with node:net. */
+  ports(): PortOpener {
+    return this.#ports ??= netPortOpener();
+  }
+
+  /** The global `process` (Deno 2's Node-compatible one). */
+  currentProcess(): unknown {
+    return (globalThis as { process?: unknown }).process;
+  }
+
+  /** Connects a worker: over the socket (Deno primary), or the runtime's IPC (a Node or Bun primary). */
+  connectParent(identity: WorkerIdentity, events: ParentEvents, hooks: ProcessMessagingHooks): ParentLink {
+    return connectParent(
+      this.currentProcess(),
+      identity,
+      events,
+      hooks,
+      identity.serialization !== "advanced",
+    );
+  }
+
+  /** Makes node:net servers and `Deno.serve` share their ports. */
+  installServerHooks(bridge: ServerBridge): void {
+    installNetServerHooks(bridge);
+    installDenoServeHook(bridge);
+  }
+
+  /** Ends this process. */
+  exit(code: number): void {
+    denoGlobal().exit(code);
+  }
+}

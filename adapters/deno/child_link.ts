@@ -1,0 +1,195 @@
+/**
+ * The Deno primary's link to a worker started with `Deno.Command`, which has no IPC channel and passes no extra
+ * file descriptors: messages travel over the socket channel (../ipc/socket/), which the worker joins with the
+ * token in its identity.
+ *
+ * @module
+ */
+
+import type { ChildEvents, SpawnRequest, StdioEntry, WorkerIdentity } from "../../src/contract/mod.ts";
+import { accessDenied, unavailable } from "../../src/errors.ts";
+import { newToken, type PendingPeer, sharedChannelAcceptor } from "../ipc/socket/acceptor.ts";
+import { SocketChannel } from "../ipc/socket/channel.ts";
+import { ChildLinkBase, nodeReadable, nodeWritable, stdioEntries } from "../shared/child_link_base.ts";
+import { withIdentityGrant } from "./command_line.ts";
+import { type DenoChildProcess, type DenoNamespace, type DenoStdio, granted } from "./globals.ts";
+
+function isNotCapable(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === "NotCapable" ||
+    (name === "PermissionDenied" && (error as { code?: unknown }).code !== "EACCES");
+}
+
+/** Maps Node-style stdio entries for fds 0-2 to `Deno.Command`'s; refuses what Deno cannot do. */
+function denoStdio(entries: readonly StdioEntry[]): [DenoStdio, DenoStdio, DenoStdio] {
+  const mapped: DenoStdio[] = [];
+  for (let fd = 0; fd < 3; fd++) {
+    const entry = entries[fd];
+    if (entry === undefined || entry === null || entry === "pipe") mapped.push("piped");
+    else if (entry === "inherit" || entry === fd) mapped.push("inherit");
+    else if (entry === "ignore" || entry === "ipc") mapped.push("null");
+    else throw unavailable(`Deno.Command cannot connect the worker's fd ${fd} to ${String(entry)}`);
+  }
+  for (let fd = 3; fd < entries.length; fd++) {
+    const entry = entries[fd];
+    if (entry !== undefined && entry !== null && entry !== "ipc" && entry !== "ignore") {
+      throw unavailable(
+        `Deno.Command gives a child no extra file descriptors (stdio[${fd}] is ${String(entry)})`,
+      );
+    }
+  }
+  return mapped as [DenoStdio, DenoStdio, DenoStdio];
+}
+
+/** The error Node gives for a worker that could not be started (`spawn <file> ENOENT`). */
+function spawnError(error: unknown, request: SpawnRequest, args: string[]): Error {
+  const code = (error as { code?: unknown } | null)?.code;
+  const errno = code === "EACCES" ? -13 : -2;
+  const name = typeof code === "string" ? code : "ENOENT";
+  return Object.assign(new Error(`spawn ${request.execPath} ${name}`, { cause: error }), {
+    code: name,
+    errno,
+    syscall: `spawn ${request.execPath}`,
+    path: request.execPath,
+    spawnargs: args,
+  });
+}
+
+/** Opens the process's channel acceptor; without unrestricted `--allow-net`, says so plainly. */
+function acceptorPath(): string {
+  try {
+    return sharedChannelAcceptor().open();
+  } catch (error) {
+    if (!isNotCapable(error)) throw error;
+    throw accessDenied(
+      "The Deno adapter talks to its workers over a unix socket, which Deno allows only with unrestricted " +
+        "--allow-net (a grant cannot name an abstract socket): run the primary with --allow-net",
+      error,
+    );
+  }
+}
+
+/** The primary's end of one worker started with `Deno.Command`. */
+export class DenoChildLink extends ChildLinkBase {
+  /** Deno cannot pass socket or server handles to a child. */
+  readonly canPassHandles: boolean = false;
+  #child: DenoChildProcess | undefined;
+  #channel: SocketChannel;
+  #pending: PendingPeer | undefined;
+  #stdio: [DenoStdio, DenoStdio, DenoStdio];
+  #streams: { stdin?: unknown; stdout?: unknown; stderr?: unknown } = {};
+
+  /**
+   * Starts the worker. Throws synchronously for what cannot be honoured (stdio Deno cannot map, missing
+   * permissions); reports a failed start (executable not found) as Node does: `error`, then `disconnect`, then
+   * `exit(-2, null)`, asynchronously.
+   */
+  constructor(deno: DenoNamespace, request: SpawnRequest, events: ChildEvents) {
+    super(events);
+    this.#stdio = denoStdio(stdioEntries(request));
+    const execArgv = withIdentityGrant(deno, request);
+    this.#channel = new SocketChannel(request.serialization, {
+      message: (message) => this.reportMessage(message, undefined),
+      error: (error) => this.reportError(error),
+      close: () => this.reportDisconnect(),
+    });
+    const path = acceptorPath();
+    const token = newToken();
+    const identity: WorkerIdentity = {
+      ...request.identity,
+      channel: "socket",
+      path,
+      token,
+      serialization: request.serialization,
+    };
+    const args = [...execArgv, request.exec, ...request.args];
+    const pending = sharedChannelAcceptor().expect(request.identity.id, token);
+    let child: DenoChildProcess;
+    try {
+      // https://docs.deno.com/api/deno/~/Deno.Command
+      child = new deno.Command(request.execPath, {
+        args,
+        cwd: request.cwd,
+        env: { ...request.env, [request.identityVariable]: JSON.stringify(identity) },
+        // request.env is the complete environment when this process could read its own; without --allow-env it
+        // holds only fork()'s additions, and the worker inherits the rest from the OS, as under Node.
+        clearEnv: granted(deno, { name: "env" }),
+        stdin: this.#stdio[0],
+        stdout: this.#stdio[1],
+        stderr: this.#stdio[2],
+        ...(request.uid !== undefined ? { uid: request.uid } : {}),
+        ...(request.gid !== undefined ? { gid: request.gid } : {}),
+      }).spawn();
+    } catch (error) {
+      pending.cancel();
+      if (isNotCapable(error)) {
+        throw accessDenied(
+          `Deno refused to start the worker (${request.execPath}): run the primary with --allow-run`,
+          error,
+        );
+      }
+      // After the core has seen the fork (a timer, not a microtask).
+      setTimeout(() => {
+        this.#channel.destroy();
+        this.reportError(spawnError(error, request, [request.execPath, ...args]));
+        this.reportExited(-2, null);
+      }, 0);
+      return;
+    }
+    this.#child = child;
+    this.#pending = pending;
+    queueMicrotask(() => this.reportSpawn());
+    pending.connection.then((peer) => {
+      this.#pending = undefined;
+      if (peer === null) this.#channel.destroy();
+      else this.#channel.attach(peer.socket, peer.received);
+    });
+    child.status.then((status) => {
+      // A worker that never connected (it failed early): stop waiting, which closes the channel.
+      this.#pending?.cancel();
+      this.reportExited(status.code, status.signal);
+    });
+  }
+
+  /** Process id (undefined if the start failed). */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  /** Whether the channel is open (messages sent before the worker connects are queued). */
+  get connected(): boolean {
+    return this.#channel.connected;
+  }
+
+  /** The worker's stdin when piped, as a Node `Writable` (as on Node's `ChildProcess`), else null. */
+  get stdin(): unknown {
+    return this.#streams.stdin ??= this.#stdio[0] === "piped" ? nodeWritable(this.#child?.stdin) : null;
+  }
+
+  /** The worker's stdout when piped, as a Node `Readable`, else null. */
+  get stdout(): unknown {
+    return this.#streams.stdout ??= this.#stdio[1] === "piped" ? nodeReadable(this.#child?.stdout) : null;
+  }
+
+  /** The worker's stderr when piped, as a Node `Readable`, else null. */
+  get stderr(): unknown {
+    return this.#streams.stderr ??= this.#stdio[2] === "piped" ? nodeReadable(this.#child?.stderr) : null;
+  }
+
+  /** Sends a message; throws for a handle or a message that cannot be encoded. */
+  send(message: unknown, handle: unknown, callback: ((error: Error | null) => void) | undefined): boolean {
+    return this.#channel.send(message, handle, callback);
+  }
+
+  /** Closes the channel (after flushing what was sent). */
+  disconnect(): void {
+    this.#channel.disconnect();
+  }
+
+  /** Signals the process (Deno throws once it has ended). */
+  protected signal(signal: string): boolean {
+    if (this.#child === undefined) return false;
+    this.#child.kill(signal);
+    return true;
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * The one place that builds a Deno worker's command line, whoever the primary is.
+ *
+ * A Deno worker gets the permissions its primary holds in full, and never more (README, "Deno permissions"):
+ * Deno's API cannot list partial grants (`--allow-net=127.0.0.1:8000`) nor grants with exceptions, so those are
+ * not passed on. It also gets `--no-prompt`, and `--unstable-net` (a feature flag, not a permission: workers'
+ * `Deno.serve` and `Deno.listen` bind with `reusePort`). A Node or Bun primary holds every permission, so its
+ * Deno workers get `--allow-all`.
+ *
+ * @module
+ */
+
+import type { RuntimeName, SpawnRequest } from "../../src/contract/mod.ts";
+import { accessDenied } from "../../src/errors.ts";
+import { type DenoNamespace, granted } from "./globals.ts";
+
+/** The permissions passed on to Deno workers when the primary holds them in full. */
+const PERMISSIONS = ["read", "write", "net", "env", "run", "ffi", "sys", "import"] as const;
+
+/** The runtime arguments for a Deno worker of a Deno primary: the permissions it holds in full. */
+export function denoExecArgv(deno: DenoNamespace): string[] {
+  const allowed = PERMISSIONS.filter((name) => granted(deno, { name })).map((name) => `--allow-${name}`);
+  return ["run", ...allowed, "--no-prompt", "--unstable-net"];
+}
+
+/** The runtime arguments for a worker on `runtime` from a Node or Bun primary (same runtime: `own`'s). */
+export function processExecArgv(
+  runtime: RuntimeName,
+  own: RuntimeName,
+  ownExecArgv: readonly string[],
+): string[] {
+  if (runtime === own) return [...ownExecArgv];
+  return runtime === "deno" ? ["run", "--allow-all", "--no-prompt", "--unstable-net"] : [];
+}
+
+/** Whether runtime arguments already let a Deno worker read environment variable `name`. */
+export function readsVariable(execArgv: readonly string[], name: string): boolean {
+  const listed = (value: string) => value.split(",").includes(name);
+  let allowed = false;
+  for (const arg of execArgv) {
+    if (arg === "-A" || arg === "--allow-all" || arg === "-E" || arg === "--allow-env") allowed = true;
+    else if (arg.startsWith("--allow-env=") && listed(arg.slice("--allow-env=".length))) allowed = true;
+    else if (arg.startsWith("-E=") && listed(arg.slice(3))) allowed = true;
+    else if (arg === "--deny-env" || (arg.startsWith("--deny-env=") && listed(arg.slice(11)))) return false;
+  }
+  return allowed;
+}
+
+/**
+ * A Deno primary's final arguments for a worker, made sure to let it read its identity variable: a worker that
+ * cannot would take itself for a primary and fork workers of its own. The grant is added only if this primary
+ * holds it.
+ */
+export function withIdentityGrant(deno: DenoNamespace, request: SpawnRequest): string[] {
+  const argv = [...request.execArgv];
+  if (request.runtime !== "deno" || readsVariable(argv, request.identityVariable)) return argv;
+  if (!granted(deno, { name: "env", variable: request.identityVariable })) {
+    throw accessDenied(
+      `A Deno worker reads its identity from the ${request.identityVariable} environment variable, and a worker ` +
+        `never gets more permissions than its primary: run the primary with --allow-env (or at least ` +
+        `--allow-env=${request.identityVariable})`,
+    );
+  }
+  argv.splice(argv[0] === "run" ? 1 : 0, 0, `--allow-env=${request.identityVariable}`);
+  return argv;
+}

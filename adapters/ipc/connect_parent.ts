@@ -1,0 +1,40 @@
+/**
+ * A worker's connection to its primary, whichever channel its identity names: the runtime's own IPC
+ * (`process`), or the socket channel of a Deno primary (`socket`), with `process` messaging installed either way.
+ *
+ * @module
+ */
+
+import type {
+  ParentEvents,
+  ParentLink,
+  ProcessMessagingHooks,
+  WorkerIdentity,
+} from "../../src/contract/mod.ts";
+import { connectProcessParent } from "./process_channel.ts";
+import { installProcessMessaging } from "./process_messaging.ts";
+import { connectSocketParent } from "./socket/parent.ts";
+
+/**
+ * Connects this worker (`proc` is its global `process`). `checkJson` makes the runtime channel serialize each json
+ * message once first (Deno's channel crashes on a cyclic message instead of throwing).
+ */
+export function connectParent(
+  proc: unknown,
+  identity: WorkerIdentity,
+  events: ParentEvents,
+  hooks: ProcessMessagingHooks,
+  checkJson = false,
+): ParentLink {
+  if (identity.channel !== "socket") return connectProcessParent(proc, events, hooks, checkJson);
+  const socket = connectSocketParent(identity, events);
+  const deliver = installProcessMessaging(proc, hooks, { open: false });
+  return {
+    get connected() {
+      return socket.connected;
+    },
+    send: (message, handle, callback) => socket.send(message, handle, callback),
+    disconnect: () => socket.disconnect(),
+    deliver,
+  };
+}

@@ -1,0 +1,37 @@
+/**
+ * Private local endpoints that only this user's processes can reach: the socket channel's acceptor listens on
+ * one, and so does a worker's round-robin server (which takes its connections from the primary, never from the
+ * network). A Linux abstract socket (`\0unicluster-...`, never on disk); a named pipe on Windows; elsewhere a
+ * socket file in a fresh 0700 directory, removed with the endpoint or when the process exits.
+ *
+ * @module
+ */
+
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+
+/** A path to listen on, and how to clean it up. */
+export interface PrivateEndpoint {
+  /** The path (abstract names start with a NUL character). */
+  path: string;
+  /** Removes what the endpoint left on disk (nothing for abstract sockets and pipes). */
+  remove(): void;
+}
+
+/** A new private endpoint; `tag` goes into its name (`unicluster-<tag>-<pid>-<random>`). */
+export function makePrivateEndpoint(tag: string): PrivateEndpoint {
+  const name = `unicluster-${tag}-${process.pid}-${randomBytes(8).toString("hex")}`;
+  if (process.platform === "linux") return { path: `\0${name}`, remove: () => {} };
+  if (process.platform === "win32") return { path: `\\\\.\\pipe\\${name}`, remove: () => {} };
+  // mkdtemp makes the directory 0700: only this user can reach the socket inside.
+  const dir = mkdtempSync(join(tmpdir(), "unicluster-"));
+  const remove = () => {
+    process.off("exit", remove);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.on("exit", remove);
+  return { path: join(dir, "ipc.sock"), remove };
+}

@@ -1,0 +1,70 @@
+/**
+ * The worker's end of a channel the runtime opened itself (Node's `child_process` IPC, or Bun's `ipc`): the global
+ * `process` with `send`, `on("message")` and `disconnect`, used by every adapter when a worker was started that
+ * way. Connecting and installing `process` messaging happen here together, in the order they need: the channel's
+ * own listener goes on `process` first, unwrapped, and skips what the delivery gate lets through to users.
+ *
+ * @module
+ */
+
+import type { ParentEvents, ParentLink, ProcessMessagingHooks } from "../../src/contract/mod.ts";
+import { type DeliveryGate, installProcessMessaging } from "./process_messaging.ts";
+
+interface ChannelProcess {
+  connected?: boolean;
+  send?: (
+    message: unknown,
+    handle?: unknown,
+    options?: unknown,
+    callback?: (error: Error | null) => void,
+  ) => boolean;
+  disconnect?: () => void;
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  once(event: string, listener: (...args: never[]) => void): unknown;
+}
+
+/**
+ * Connects to the primary through the runtime's own IPC channel on `proc`. With `checkJson`, each message is
+ * serialized once first, so that a message json cannot carry throws a TypeError (Deno's channel crashes on one).
+ */
+export function connectProcessParent(
+  proc: unknown,
+  events: ParentEvents,
+  hooks: ProcessMessagingHooks,
+  checkJson = false,
+): ParentLink {
+  const channel = proc as ChannelProcess;
+  const send = channel.send?.bind(channel);
+  const disconnect = channel.disconnect?.bind(channel);
+  if (send === undefined || disconnect === undefined) {
+    throw new Error("This worker was started without an IPC channel (process.send is missing)");
+  }
+  // Read `connected` through the runtime's own getter: the messaging shim replaces the property below.
+  const descriptor = Object.getOwnPropertyDescriptor(channel, "connected") ??
+    Object.getOwnPropertyDescriptor(Object.getPrototypeOf(channel), "connected");
+  const isConnected = descriptor?.get ? () => descriptor.get!.call(channel) as boolean : () => open;
+  let open = true;
+  const gate: DeliveryGate = { open: false };
+  channel.on("message", (message: unknown, handle: unknown) => {
+    if (!gate.open) events.message(message, handle);
+  });
+  channel.once("disconnect", () => {
+    open = false;
+    events.disconnect();
+  });
+  const deliver = installProcessMessaging(proc, hooks, gate);
+  return {
+    get connected() {
+      return open && isConnected() !== false;
+    },
+    send(message, handle, callback) {
+      if (checkJson) JSON.stringify(message);
+      if (callback === undefined) return send(message, handle);
+      return send(message, handle, undefined, (error) => callback(error ?? null));
+    },
+    disconnect() {
+      if (open && isConnected() !== false) disconnect();
+    },
+    deliver,
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * `process.send`, `process.on("message")`, `process.connected` and `process.disconnect` in a worker, on any runtime.
+ *
+ * Internal messages share the channel with user messages. Node and Deno dispatch a channel message through
+ * `process.emit`, Bun does not, so filtering `emit` is not enough: instead every `message` listener a user adds to
+ * `process` is wrapped so that it only runs while its {@link DeliveryGate} is open, which happens only when the
+ * core hands a user message over through `deliver`.
+ *
+ * @module
+ */
+
+import type { ProcessMessagingHooks } from "../../src/contract/mod.ts";
+
+type Listener = (...args: unknown[]) => unknown;
+type Emitter = Record<string, unknown> & { emit(event: string, ...args: unknown[]): boolean };
+
+/** Open while a user message is being handed to `process` listeners (the channel's own listener skips it then). */
+export interface DeliveryGate {
+  /** Whether a delivery is under way. */
+  open: boolean;
+}
+
+const ADDERS = ["on", "addListener", "once", "prependListener", "prependOnceListener"] as const;
+const REMOVERS = ["off", "removeListener"] as const;
+
+/**
+ * Installs the worker's process messaging on `proc` (the global `process`), gated by `gate`. Returns the function
+ * that delivers a user message to the `message` listeners.
+ */
+export function installProcessMessaging(
+  proc: unknown,
+  hooks: ProcessMessagingHooks,
+  gate: DeliveryGate,
+): (message: unknown, handle: unknown) => void {
+  const target = proc as Emitter;
+  const wrappers = new WeakMap<Listener, Listener>();
+  const wrap = (listener: Listener): Listener => {
+    let wrapper = wrappers.get(listener);
+    if (wrapper === undefined) {
+      wrapper = function (this: unknown, ...args: unknown[]) {
+        if (gate.open) return listener.apply(this, args);
+      };
+      wrappers.set(listener, wrapper);
+    }
+    return wrapper;
+  };
+  for (const name of ADDERS) {
+    const original = target[name] as (event: string, listener: Listener) => unknown;
+    target[name] = function (this: unknown, event: string, listener: Listener) {
+      const wrapped = event === "message" && typeof listener === "function" ? wrap(listener) : listener;
+      return original.call(this, event, wrapped);
+    };
+  }
+  for (const name of REMOVERS) {
+    const original = target[name] as (event: string, listener: Listener) => unknown;
+    target[name] = function (this: unknown, event: string, listener: Listener) {
+      const wrapped = event === "message" ? wrappers.get(listener) ?? listener : listener;
+      return original.call(this, event, wrapped);
+    };
+  }
+  target.send = (message: unknown, handle?: unknown, options?: unknown, callback?: unknown) =>
+    hooks.send(message, handle, options, callback);
+  target.disconnect = () => hooks.disconnect();
+  // The runtime's own channel code assigns `process.connected`; accept that, but answer from the hooks.
+  Object.defineProperty(target, "connected", {
+    get: () => hooks.connected(),
+    set: () => {},
+    configurable: true,
+  });
+  return (message, handle) => {
+    gate.open = true;
+    try {
+      target.emit("message", message, handle);
+    } finally {
+      gate.open = false;
+    }
+  };
+}

@@ -1,0 +1,210 @@
+/**
+ * One framed connection of the socket channel: what the Deno adapter uses instead of Node's IPC channel, which
+ * `Deno.Command` cannot open (it gives a child no extra file descriptors).
+ *
+ * The primary's `ChannelAcceptor` (./acceptor.ts) accepts each worker once its token checks out; the
+ * worker's end connects with `connectSocketParent` (./parent.ts); both ends then exchange frames
+ * (./framing.ts) through a {@link SocketChannel}. Only `node:` built-ins are used, so both ends run on Node,
+ * Deno and Bun alike: a Node or Bun worker of a Deno primary connects the same way.
+ *
+ * @module
+ */
+
+import type { Buffer } from "node:buffer";
+import type net from "node:net";
+import type { Serialization } from "../../../src/contract/mod.ts";
+import { channelClosed, handlesUnsupported } from "../../../src/errors.ts";
+import { decodePayload, encodeFrame, FrameReader } from "./framing.ts";
+
+/** Socket errors that just mean the other end went away: they close the channel without being reported. */
+export const PEER_GONE = new Set([
+  "EPIPE",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "ERR_STREAM_DESTROYED",
+  "ERR_STREAM_WRITE_AFTER_END",
+]);
+
+// --- one connection ---
+
+/** What a {@link SocketChannel} reports. */
+export interface ChannelEvents {
+  /** A message arrived. */
+  message(message: unknown): void;
+  /** A protocol error (bad or oversized frame) or a socket error; the channel closes right after. */
+  error(error: Error): void;
+  /** The channel closed. Called once. */
+  close(): void;
+}
+
+type Callback = (error: Error | null) => void;
+type ChannelState = "pending" | "open" | "closing" | "closed";
+
+/**
+ * One framed connection. It can be made before its socket exists (`pending`): messages sent then are queued and
+ * written, in order, once {@link SocketChannel.attach} hands it the socket.
+ */
+export class SocketChannel {
+  #serialization: Serialization;
+  #events: ChannelEvents;
+  #state: ChannelState = "pending";
+  #socket: net.Socket | undefined;
+  #reader = new FrameReader();
+  #queued: Buffer[] = [];
+  #queuedCallbacks: (Callback | undefined)[] = [];
+  #failure: Error | undefined;
+  /** Where a send without a callback reports its failure (made once, not per message). */
+  #reportFailure: Callback = (error) => {
+    if (error) this.#events.error(error);
+  };
+
+  /** Makes a channel that encodes with `serialization` and reports to `events`. */
+  constructor(serialization: Serialization, events: ChannelEvents) {
+    this.#serialization = serialization;
+    this.#events = events;
+  }
+
+  /** Whether messages can be sent: true while pending or open, false once disconnecting or closed. */
+  get connected(): boolean {
+    return this.#state === "pending" || this.#state === "open";
+  }
+
+  /** Whether the channel has its socket (it was attached and has not closed yet). */
+  get attached(): boolean {
+    return this.#socket !== undefined && this.#state !== "closed";
+  }
+
+  /**
+   * Gives the channel its connected socket. `received` holds bytes that arrived with the hello (the start of the
+   * next frames); `preamble` is written before the queued messages (the worker's hello).
+   */
+  attach(socket: net.Socket, received?: Buffer, preamble?: Buffer): void {
+    if (this.#state === "closed" || this.#socket !== undefined) {
+      socket.destroy();
+      return;
+    }
+    this.#socket = socket;
+    socket.on("data", (chunk: Buffer) => this.#receive(chunk));
+    socket.on("error", (error: Error & { code?: string }) => {
+      if (error.code === undefined || !PEER_GONE.has(error.code)) this.#events.error(error);
+    });
+    socket.on("close", () => this.#closed());
+    if (socket.destroyed) queueMicrotask(() => this.#closed());
+    const queued = this.#queued;
+    const callbacks = this.#queuedCallbacks;
+    this.#queued = [];
+    this.#queuedCallbacks = [];
+    if (preamble !== undefined || queued.length > 0) {
+      socket.cork();
+      if (preamble !== undefined) socket.write(preamble);
+      for (let i = 0; i < queued.length; i++) {
+        socket.write(queued[i], doneWith(callbacks[i] ?? this.#reportFailure));
+      }
+      socket.uncork();
+    }
+    if (this.#state === "closing") this.#end();
+    else this.#state = "open";
+    if (received !== undefined && received.length > 0) this.#receive(received);
+    socket.resume();
+  }
+
+  /**
+   * Sends one message. Returns false when the socket had to buffer it (backpressure), as Node's `send` does. The
+   * callback gets null once the frame is handed to the socket, or an error if the channel closed first; without a
+   * callback, that error goes to the `error` event. Throws a
+   * `TypeError` for a message the serialization cannot encode (nothing is sent), and an
+   * `ERR_FEATURE_UNAVAILABLE_ON_PLATFORM` error for any handle.
+   */
+  send(message: unknown, handle: unknown, callback: Callback | undefined): boolean {
+    if (handle !== undefined && handle !== null) throw handlesUnsupported();
+    if (!this.connected) {
+      const error = channelClosed();
+      queueMicrotask(() => (callback ?? this.#reportFailure)(error));
+      return false;
+    }
+    const frame = encodeFrame(message, this.#serialization);
+    const socket = this.#socket;
+    if (socket === undefined) {
+      this.#queued.push(frame);
+      this.#queuedCallbacks.push(callback);
+      return true;
+    }
+    return socket.write(frame, doneWith(callback ?? this.#reportFailure));
+  }
+
+  /**
+   * Closes the channel: what was already sent is flushed, then the socket closes. No message is delivered after
+   * this call. The `close` event follows once the socket has closed.
+   */
+  disconnect(): void {
+    if (!this.connected) return;
+    this.#state = "closing";
+    if (this.#socket !== undefined) this.#end();
+  }
+
+  /**
+   * Closes at once, dropping unsent messages (their callbacks get `ERR_IPC_CHANNEL_CLOSED`). The `close` event
+   * follows asynchronously.
+   */
+  destroy(): void {
+    if (this.#state === "closed") return;
+    this.#state = "closing";
+    if (this.#socket !== undefined) this.#socket.destroy();
+    else queueMicrotask(() => this.#closed());
+  }
+
+  #end(): void {
+    const socket = this.#socket!;
+    // Flush, send FIN, then close without waiting for the other end's FIN (as Node's disconnect closes at once).
+    socket.end(() => socket.destroy());
+  }
+
+  #receive(chunk: Buffer): void {
+    if (this.#state !== "open") return;
+    // Exceptions from message listeners propagate (as under Node's IPC); protocol errors close the channel.
+    const failure = this.#reader.push(chunk, this.#deliver) ?? this.#failure;
+    if (failure !== undefined) {
+      this.#failure = undefined;
+      this.#state = "closing";
+      this.#socket?.destroy();
+      this.#events.error(failure);
+    }
+  }
+
+  /** Decodes and delivers one payload; returns whether to go on with the next. */
+  #deliver = (bytes: Buffer, start: number, end: number): boolean => {
+    let message: unknown;
+    try {
+      message = decodePayload(bytes, start, end, this.#serialization);
+    } catch (error) {
+      this.#failure = error as Error;
+      return false;
+    }
+    this.#events.message(message);
+    return this.#state === "open";
+  };
+
+  #closed(): void {
+    if (this.#state === "closed") return;
+    this.#state = "closed";
+    const callbacks = this.#queuedCallbacks;
+    this.#queued = [];
+    this.#queuedCallbacks = [];
+    if (callbacks.length > 0) {
+      const error = channelClosed();
+      for (const callback of callbacks) (callback ?? this.#reportFailure)(error);
+    }
+    this.#events.close();
+  }
+}
+
+/** Wraps a send callback: null on success; a write that failed because the channel went away is "Channel closed". */
+function doneWith(callback: Callback): (error?: Error | null) => void {
+  return (error) => {
+    if (!error) return callback(null);
+    const code = (error as { code?: string }).code;
+    callback(
+      code === undefined || PEER_GONE.has(code) ? Object.assign(channelClosed(), { cause: error }) : error,
+    );
+  };
+}

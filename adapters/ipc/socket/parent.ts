@@ -1,0 +1,84 @@
+/**
+ * The worker's end of the socket channel: it connects to the primary's `ChannelAcceptor` and presents its token.
+ *
+ * @module
+ */
+
+import net from "node:net";
+import type { ParentEvents, Serialization, WorkerIdentity } from "../../../src/contract/mod.ts";
+import { invalidArgValue } from "../../../src/errors.ts";
+import { SocketChannel } from "./channel.ts";
+import { encodeFrame } from "./framing.ts";
+
+/** The worker's end, before `process` messaging is added (../connect_parent.ts adds it). */
+export interface SocketParent {
+  /** Whether the channel is open. */
+  readonly connected: boolean;
+  /** Sends a message; see `SocketChannel.send`. */
+  send(message: unknown, handle: unknown, callback: ((error: Error | null) => void) | undefined): boolean;
+  /** Closes the channel. */
+  disconnect(): void;
+}
+
+/** Connection errors worth another try: the server may be momentarily busy (full backlog). */
+const RETRYABLE = new Set(["EAGAIN", "ECONNREFUSED", "ENOENT"]);
+const RETRY_DELAYS = [10, 50, 100, 250, 500];
+
+/**
+ * Connects a worker to its primary's `ChannelAcceptor` at `identity.path`, presenting `identity.id` and
+ * `identity.token`. Messages sent before the connection is up are queued. While connected, the socket keeps the
+ * process alive, like Node's IPC channel; after disconnecting it does not. `events.disconnect` runs exactly once,
+ * when the channel closes (also when it could not connect at all).
+ */
+export function connectSocketParent(identity: WorkerIdentity, events: ParentEvents): SocketParent {
+  const { path, token } = identity;
+  if (typeof path !== "string" || typeof token !== "string") {
+    throw invalidArgValue(
+      "identity",
+      "(socket path or token missing)",
+      "must name a socket path and a token",
+    );
+  }
+  const serialization: Serialization = identity.serialization === "advanced" ? "advanced" : "json";
+  const report = (error: Error) => console.error(`unicluster (worker): ${error.message}`);
+  const channel = new SocketChannel(serialization, {
+    message: (message) => events.message(message, undefined),
+    error: report,
+    close: () => events.disconnect(),
+  });
+  const hello = encodeFrame({ id: identity.id, token }, "json");
+  let attempt = 0;
+  const connect = () => {
+    if (!channel.connected) return channel.destroy();
+    let socket: net.Socket;
+    try {
+      socket = net.connect(path);
+    } catch (error) {
+      report(error as Error);
+      return channel.destroy();
+    }
+    const onError = (error: Error & { code?: string }) => {
+      socket.destroy();
+      if (error.code !== undefined && RETRYABLE.has(error.code) && attempt < RETRY_DELAYS.length) {
+        setTimeout(connect, RETRY_DELAYS[attempt++]);
+        return;
+      }
+      // ECONNREFUSED after the retries: the primary is gone, which is just a closed channel.
+      if (error.code !== "ECONNREFUSED") report(error);
+      channel.destroy();
+    };
+    socket.once("error", onError);
+    socket.once("connect", () => {
+      socket.off("error", onError);
+      channel.attach(socket, undefined, hello);
+    });
+  };
+  connect();
+  return {
+    get connected() {
+      return channel.connected;
+    },
+    send: (message, handle, callback) => channel.send(message, handle, callback),
+    disconnect: () => channel.disconnect(),
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * The primary's link to a worker started with `node:child_process`'s `spawn` and an `ipc` stdio entry: Node's own
+ * way, and the `child_process` route on Deno and Bun (never `fork`, which on Deno grants every permission).
+ * The runtime's channel carries socket and server handles between processes of the same runtime.
+ *
+ * @module
+ */
+
+import { type ChildProcess, spawn, type StdioOptions } from "node:child_process";
+import type { ChildEvents, SpawnRequest, WorkerIdentity } from "../../src/contract/mod.ts";
+import { ChildLinkBase, stdioEntries } from "../shared/child_link_base.ts";
+
+/** Options of a {@link ProcessChildLink}. */
+export interface ProcessChildLinkOptions {
+  /** Whether handles can pass: only between processes of the same runtime (measured on Node, Deno and Bun). */
+  canPassHandles: boolean;
+  /**
+   * Serialize each json message once before sending: Deno's child_process crashes the whole process (a native
+   * stack overflow) on a cyclic message instead of throwing.
+   */
+  checkJson?: boolean;
+}
+
+/** The primary's link to one worker started with `child_process.spawn`. */
+export class ProcessChildLink extends ChildLinkBase {
+  /** Whether this link passes handles. */
+  readonly canPassHandles: boolean;
+  #child: ChildProcess;
+  #checkJson: boolean;
+
+  /** Spawns the worker and reports its events. */
+  constructor(request: SpawnRequest, events: ChildEvents, options: ProcessChildLinkOptions) {
+    super(events);
+    this.canPassHandles = options.canPassHandles;
+    this.#checkJson = options.checkJson === true && request.serialization === "json";
+    const identity: WorkerIdentity = { ...request.identity, channel: "process" };
+    const stdio = stdioEntries(request);
+    if (!stdio.includes("ipc")) stdio.push("ipc");
+    // https://nodejs.org/api/child_process.html#child_processspawncommand-args-options
+    const child = spawn(request.execPath, [...request.execArgv, request.exec, ...request.args], {
+      cwd: request.cwd,
+      env: { ...request.env, [request.identityVariable]: JSON.stringify(identity) },
+      stdio: stdio as StdioOptions,
+      serialization: request.serialization,
+      uid: request.uid,
+      gid: request.gid,
+      windowsHide: request.windowsHide,
+    });
+    this.#child = child;
+    child.on("spawn", () => this.reportSpawn());
+    child.on("message", (message, handle) => this.reportMessage(message, handle));
+    child.on("disconnect", () => this.reportDisconnect());
+    child.on("error", (error) => this.reportError(error));
+    child.on("exit", (code, signal) => this.reportExited(code, signal));
+    // A child that could not start gets `error` and `close (-2, null)` from Node, but no `exit`.
+    child.on("close", (code, signal) => this.reportExited(code, signal));
+  }
+
+  /** Process id. */
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
+  /** Whether the IPC channel is open. */
+  get connected(): boolean {
+    return this.#child.connected;
+  }
+
+  /** The worker's stdin when piped. */
+  get stdin(): unknown {
+    return this.#child.stdin;
+  }
+
+  /** The worker's stdout when piped. */
+  get stdout(): unknown {
+    return this.#child.stdout;
+  }
+
+  /** The worker's stderr when piped. */
+  get stderr(): unknown {
+    return this.#child.stderr;
+  }
+
+  /** Sends a message and maybe a handle; serialization errors throw synchronously. */
+  send(message: unknown, handle: unknown, callback: ((error: Error | null) => void) | undefined): boolean {
+    if (this.#checkJson) JSON.stringify(message);
+    // Without a callback Node reports a failed send as the child's `error` event, which reaches `reportError`.
+    if (callback === undefined) return this.#child.send(message as never, handle as never);
+    return this.#child.send(message as never, handle as never, {}, (error) => callback(error ?? null));
+  }
+
+  /** Closes the IPC channel. */
+  disconnect(): void {
+    if (this.#child.connected) this.#child.disconnect();
+  }
+
+  /** Signals the process. */
+  protected signal(signal: string): boolean {
+    return this.#child.kill(signal as NodeJS.Signals);
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * In a worker, `net.Server.prototype.listen` goes through the primary, as under Node's cluster: the worker asks for
+ * the port (keyed `address:port:addressType:fd`), then, by the mode the primary answers:
+ * - `rr`: the server listens on a private endpoint only this machine's processes reach (an abstract unix socket on
+ *   Linux) so that it behaves as listening, reports the shared address, and takes the connections the primary
+ *   hands over;
+ * - `none`: the server listens on the handle the primary shares and accepts itself;
+ * - `reuseport`: the server binds the port itself with SO_REUSEPORT.
+ * `http.Server` and everything built on it (express, fastify, ...) inherit this, since they extend `net.Server`.
+ * `listen(handle)` and `exclusive: true` bypass the primary, as in Node.
+ *
+ * @module
+ */
+
+import http from "node:http";
+import net from "node:net";
+import type { ServerAddress, ServerBridge, ServerReply, ServerRequest } from "../../src/contract/mod.ts";
+import { makePrivateEndpoint } from "../ipc/private_endpoint.ts";
+import { type ListenOptions, parseListenArguments, serverRequest } from "./listen_args.ts";
+import { refusal } from "./native.ts";
+
+/** The error a server emits when the primary could not listen, as Node shapes it. */
+function listenError(reply: ServerReply, request: ServerRequest): Error {
+  const { errno, message } = refusal(reply, request);
+  return Object.assign(new Error(message), {
+    code: errno,
+    errno,
+    syscall: "listen",
+    address: request.address ?? undefined,
+    port: request.port,
+  });
+}
+
+/**
+ * Patches `net.Server.prototype.listen` so that servers in this worker share ports through the primary. Where
+ * `http.Server` is not a `net.Server` (Bun builds it on `Bun.serve`), its `listen` is patched too and asks as a
+ * native server: handing it connections works but moves every request off Bun's native HTTP path (measured: about
+ * half the keep-alive throughput), so it binds the port itself with SO_REUSEPORT, as Bun's own node:cluster does.
+ */
+export function installNetServerHooks(bridge: ServerBridge): void {
+  hookListen(net.Server.prototype, bridge, false);
+  if (!(http.Server.prototype instanceof net.Server)) hookListen(http.Server.prototype, bridge, true);
+}
+
+function hookListen(prototype: object, bridge: ServerBridge, prefersReusePort: boolean): void {
+  const proto = prototype as { listen: (...args: unknown[]) => unknown };
+  const original = proto.listen;
+  proto.listen = function (this: net.Server, ...args: unknown[]) {
+    const parsed = parseListenArguments(args);
+    if (parsed.direct || parsed.options.exclusive === true) return original.apply(this, args);
+    if (parsed.callback) this.once("listening", parsed.callback);
+    const request = serverRequest(parsed.options, prefersReusePort);
+    bridge.query(request).then(
+      (reply) => listenShared(this, original, bridge, request, parsed.options, reply),
+      (error: Error) => this.emit("error", error),
+    );
+    return this;
+  };
+}
+
+function listenShared(
+  server: net.Server,
+  original: (...args: unknown[]) => unknown,
+  bridge: ServerBridge,
+  request: ServerRequest,
+  options: ListenOptions,
+  reply: ServerReply,
+): void {
+  if (reply.errno !== undefined) {
+    bridge.closed(request.key);
+    server.emit("error", listenError(reply, request));
+    return;
+  }
+  const untrack = bridge.track({ close: (done) => server.listening ? server.close(() => done()) : done() });
+  const onError = () => {
+    untrack();
+    bridge.closed(request.key);
+  };
+  server.once("error", onError);
+  server.once("listening", () => {
+    server.off("error", onError);
+    bridge.listening(request.key, reportedAddress(server, request, reply));
+  });
+  server.once("close", () => {
+    untrack();
+    bridge.onConnection(request.key, undefined);
+    bridge.closed(request.key);
+  });
+  if (reply.mode === "rr") {
+    const shared = {
+      address: reply.address ?? request.address ?? "::",
+      family: reply.family ?? "IPv6",
+      port: reply.port,
+    };
+    if (request.path !== undefined) {
+      Object.defineProperty(server, "address", { value: () => request.path, configurable: true });
+    } else {
+      Object.defineProperty(server, "address", { value: () => ({ ...shared }), configurable: true });
+    }
+    bridge.onConnection(request.key, (socket) => acceptHandedOver(server, socket as net.Socket));
+    const endpoint = makePrivateEndpoint("rr");
+    server.once("close", endpoint.remove);
+    original.call(server, { path: endpoint.path });
+  } else if (reply.mode === "none") {
+    original.call(server, reply.handle, options.backlog);
+  } else {
+    const bind = request.path !== undefined ? { path: request.path } : {
+      port: reply.port,
+      host: options.host,
+      backlog: options.backlog,
+      ipv6Only: options.ipv6Only,
+      reusePort: true,
+    };
+    original.call(server, bind);
+  }
+}
+
+/** What net.Server's accept path reads from the server (http.Server sets `noDelay: true` by default). */
+interface AcceptOptions {
+  noDelay?: boolean;
+  keepAlive?: boolean;
+  keepAliveInitialDelay?: number;
+  maxConnections?: number;
+  _connections?: number;
+}
+
+/**
+ * Takes a connection the primary handed over as net.Server's own accept path would: the server's `noDelay` and
+ * `keepAlive` socket options (without TCP_NODELAY, a response written in two parts waits ~40 ms for the client's
+ * delayed ACK), `maxConnections`, and the connection count that `getConnections()` and `close()` rely on (the
+ * runtime's socket decrements it when it closes).
+ */
+function acceptHandedOver(server: net.Server, socket: net.Socket): void {
+  const options = server as unknown as AcceptOptions;
+  if (options.maxConnections !== undefined && (options._connections ?? 0) >= options.maxConnections) {
+    socket.destroy();
+    return;
+  }
+  if (options.noDelay) socket.setNoDelay(true);
+  if (options.keepAlive) socket.setKeepAlive(true, options.keepAliveInitialDelay ?? 0);
+  // As Node's cluster worker does on accept: the socket counts against the server, which then waits for it on close.
+  if (typeof options._connections === "number") {
+    options._connections++;
+    (socket as { _server?: net.Server })._server = server;
+  }
+  (socket as { server?: net.Server }).server = server;
+  server.emit("connection", socket);
+}
+
+function reportedAddress(server: net.Server, request: ServerRequest, reply: ServerReply): ServerAddress {
+  const bound = server.address();
+  const port = typeof bound === "object" && bound !== null ? bound.port : request.port;
+  return {
+    address: request.address,
+    port: request.path !== undefined ? -1 : port,
+    addressType: request.addressType,
+    fd: request.fd,
+    ...(request.path !== undefined ? { path: request.path } : {}),
+    mode: reply.mode,
+  };
+}

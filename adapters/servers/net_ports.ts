@@ -1,0 +1,97 @@
+/**
+ * The primary's listening sockets for shared ports, made with `node:net` (which Node, Deno and Bun all provide).
+ *
+ * @module
+ */
+
+import net from "node:net";
+import process from "node:process";
+import type { OpenPort, PortOpener, ServerRequest } from "../../src/contract/mod.ts";
+import { detectRuntime } from "../shared/runtime.ts";
+
+interface NetInternals {
+  _createServerHandle?: (
+    address: string | null,
+    port: number,
+    addressType: number,
+    fd: number,
+    flags: number,
+  ) => number | { close(): void; getsockname?(out: Record<string, unknown>): number };
+}
+
+/** The `listen()` options for a request. */
+function listenOptions(request: ServerRequest): net.ListenOptions {
+  if (request.fd >= 0) return { fd: request.fd } as net.ListenOptions;
+  if (request.path !== undefined) return { path: request.path, backlog: request.backlog };
+  return {
+    port: request.port,
+    host: request.address ?? undefined,
+    backlog: request.backlog,
+    ipv6Only: request.ipv6Only,
+  };
+}
+
+/** Whether node:net can bind with SO_REUSEPORT here: Deno and Bun can; Node from 22.12 (and 23.1). */
+function netCanReusePort(): boolean {
+  if (detectRuntime() !== "node") return true;
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  return major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
+}
+
+/** Opens the primary's shared ports with `node:net`. */
+export function netPortOpener(): PortOpener {
+  const internals = net as unknown as NetInternals;
+  return {
+    // Only Node's own net module can make a listening handle that does not accept (what SCHED_NONE shares).
+    canShareHandles: detectRuntime() === "node" && typeof internals._createServerHandle === "function",
+    canReusePort: netCanReusePort(),
+    open(request, onConnection) {
+      if (onConnection === undefined) {
+        return new Promise((resolve) => resolve(openHandle(internals, request)));
+      }
+      return openAccepting(request, onConnection);
+    },
+  };
+}
+
+function openAccepting(
+  request: ServerRequest,
+  onConnection: (socket: unknown) => void,
+): Promise<OpenPort> {
+  const server = net.createServer({ pauseOnConnect: true }, onConnection);
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(listenOptions(request), () => {
+      server.off("error", reject);
+      // Errors after listening (EMFILE on accept) must not crash the primary; the listener keeps going.
+      server.on("error", () => {});
+      const bound = server.address();
+      const info = typeof bound === "object" && bound !== null ? bound : undefined;
+      resolve({
+        port: info?.port ?? -1,
+        address: info?.address ?? String(bound),
+        family: info?.family ?? "unix",
+        handle: undefined,
+        close: () => server.close(),
+      });
+    });
+  });
+}
+
+function openHandle(internals: NetInternals, request: ServerRequest): OpenPort {
+  const create = internals._createServerHandle!;
+  const handle = create(request.address, request.port, request.addressType, request.fd, 0);
+  if (typeof handle === "number") {
+    const code = handle === -98 ? "EADDRINUSE" : handle === -13 ? "EACCES" : `E${-handle}`;
+    throw Object.assign(new Error(`listen ${code}`), { code });
+  }
+  const out: Record<string, unknown> = {};
+  handle.getsockname?.(out);
+  return {
+    port: typeof out.port === "number" ? out.port : request.port,
+    address: typeof out.address === "string" ? out.address : request.address ?? "",
+    family: typeof out.family === "string" ? out.family : "IPv4",
+    handle,
+    close: () => handle.close(),
+  };
+}

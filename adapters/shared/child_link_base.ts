@@ -1,0 +1,140 @@
+/**
+ * What every adapter's link to a child process shares: the one place that decides the order in which a child's
+ * end is reported, and the bookkeeping around it.
+ *
+ * The order is Node's: `disconnect` before `exit`, each exactly once. When the process ends while its channel is
+ * still open, the exit is held until the channel closes (the kernel closes the child's end; messages it sent just
+ * before it ended are read first), or, if something keeps the channel open, until {@link CHANNEL_GRACE_MS} has
+ * passed and the link closes it. A child whose channel never opened (a failed start) reports `disconnect` right
+ * before `exit`.
+ *
+ * @module
+ */
+
+import { Readable, Writable } from "node:stream";
+import type { ChildEvents, ChildLink, SpawnRequest, StdioEntry } from "../../src/contract/mod.ts";
+
+/** How long an exit waits for the channel to close before the link closes it. */
+export const CHANNEL_GRACE_MS = 2000;
+
+/** The stdio entries of a request: the user's, or all inherited (all piped when `silent`). */
+export function stdioEntries(request: SpawnRequest): StdioEntry[] {
+  if (request.stdio) return [...request.stdio];
+  return request.silent ? ["pipe", "pipe", "pipe"] : ["inherit", "inherit", "inherit"];
+}
+
+/** A web `ReadableStream` as a Node `Readable` (Deno and Bun pipe child output as web streams); else null. */
+export function nodeReadable(stream: unknown): Readable | null {
+  return stream instanceof ReadableStream ? Readable.fromWeb(stream as never) : null;
+}
+
+/** A web `WritableStream` as a Node `Writable`; else null. */
+export function nodeWritable(stream: unknown): Writable | null {
+  return stream instanceof WritableStream ? Writable.fromWeb(stream as never) : null;
+}
+
+/** The primary's end of one child: subclasses start the process and call the `report*` methods. */
+export abstract class ChildLinkBase implements ChildLink {
+  #events: ChildEvents;
+  #exit: { code: number | null; signal: string | null } | undefined;
+  #exitReported = false;
+  #disconnected = false;
+  #grace: ReturnType<typeof setTimeout> | undefined;
+
+  /** `events` hears about the child, in Node's order. */
+  protected constructor(events: ChildEvents) {
+    this.#events = events;
+  }
+
+  /** Whether `send` accepts a socket or server handle on this link. */
+  abstract readonly canPassHandles: boolean;
+  /** Process id, once spawned. */
+  abstract readonly pid: number | undefined;
+  /** Whether the channel is open. */
+  abstract readonly connected: boolean;
+  /** The child's standard input when piped, else null. */
+  abstract readonly stdin: unknown;
+  /** The child's standard output when piped, else null. */
+  abstract readonly stdout: unknown;
+  /** The child's standard error when piped, else null. */
+  abstract readonly stderr: unknown;
+  /** Sends a message (and maybe a handle); see `ChildLink.send`. */
+  abstract send(
+    message: unknown,
+    handle: unknown,
+    callback: ((error: Error | null) => void) | undefined,
+  ): boolean;
+  /** Closes the channel. */
+  abstract disconnect(): void;
+  /** Sends a signal to the running process; false (or a throw) when it could not be signalled. */
+  protected abstract signal(signal: string): boolean;
+
+  /** Exit code, or null while running or when a signal ended the process. */
+  get exitCode(): number | null {
+    return this.#exit?.code ?? null;
+  }
+
+  /** The signal that ended the process, or null. */
+  get signalCode(): string | null {
+    return this.#exit?.signal ?? null;
+  }
+
+  /** Whether the process has ended. */
+  protected get exited(): boolean {
+    return this.#exit !== undefined;
+  }
+
+  /** Sends a signal; false once the process has ended or when it cannot be signalled. */
+  kill(signal: string): boolean {
+    if (this.#exit !== undefined) return false;
+    try {
+      return this.signal(signal);
+    } catch {
+      return false;
+    }
+  }
+
+  /** The process started. */
+  protected reportSpawn(): void {
+    this.#events.spawn();
+  }
+
+  /** A message arrived. */
+  protected reportMessage(message: unknown, handle: unknown): void {
+    this.#events.message(message, handle);
+  }
+
+  /** Something failed (a spawn error, a send error without a callback). */
+  protected reportError(error: Error): void {
+    this.#events.error(error);
+  }
+
+  /** The channel closed (called by subclasses as often as the runtime says so; reported once). */
+  protected reportDisconnect(): void {
+    if (this.#disconnected) return;
+    this.#disconnected = true;
+    this.#events.disconnect();
+    if (this.#exit !== undefined) this.#reportExit();
+  }
+
+  /** The process ended, as Node reports it: `(code, null)` or `(null, signal)`. */
+  protected reportExited(code: number | null, signal: string | null): void {
+    if (this.#exit !== undefined) return;
+    this.#exit = signal !== null ? { code: null, signal } : { code, signal: null };
+    if (this.#disconnected) return this.#reportExit();
+    if (!this.connected) return this.reportDisconnect();
+    this.#grace = setTimeout(() => {
+      this.#grace = undefined;
+      this.disconnect();
+      this.reportDisconnect();
+    }, CHANNEL_GRACE_MS);
+    (this.#grace as { unref?: () => void }).unref?.();
+  }
+
+  #reportExit(): void {
+    if (this.#exitReported) return;
+    this.#exitReported = true;
+    if (this.#grace !== undefined) clearTimeout(this.#grace);
+    this.#events.exit(this.#exit!.code, this.#exit!.signal);
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * What the Node and Bun adapters share: both runtimes keep Node's global `process` (facts, environment, IPC
+ * channel), Node's `net` for shared ports, and Node's `net.Server` for servers. They differ in how a worker is
+ * spawned and in the native server they hook, which each passes in.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import type {
+  Adapter,
+  ChildEvents,
+  ChildLink,
+  HostInfo,
+  ParentEvents,
+  ParentLink,
+  PortOpener,
+  ProcessMessagingHooks,
+  RuntimeName,
+  ServerBridge,
+  SpawnRequest,
+  WorkerCommand,
+  WorkerIdentity,
+} from "../../src/contract/mod.ts";
+import { processExecArgv } from "../deno/command_line.ts";
+import { connectParent } from "../ipc/connect_parent.ts";
+import { installNetServerHooks } from "../servers/net_hooks.ts";
+import { netPortOpener } from "../servers/net_ports.ts";
+import { processHost, scriptExists, takeEnv } from "./process_host.ts";
+
+/** What differs between the adapters built on the global `process`. */
+export interface ProcessAdapterParts {
+  /** The adapter's name (`node` also names the `child_process` route on Bun). */
+  name: RuntimeName;
+  /** The runtime this process runs on. */
+  runtime: RuntimeName;
+  /** The main module, where `process.argv[1]` is not it (Bun: `Bun.main`). */
+  mainModule?: () => string;
+  /** Starts a worker. */
+  spawn(request: SpawnRequest, events: ChildEvents): ChildLink;
+  /** Hooks the runtime's native server in a worker (`Bun.serve`). */
+  installNativeServerHook?(bridge: ServerBridge): void;
+}
+
+/** An adapter for a runtime with Node's global `process`. */
+export class ProcessAdapter implements Adapter {
+  /** The adapter's name. */
+  readonly name: RuntimeName;
+  #parts: ProcessAdapterParts;
+  #ports: PortOpener | undefined;
+
+  /** Builds the adapter from its parts. */
+  constructor(parts: ProcessAdapterParts) {
+    this.name = parts.name;
+    this.#parts = parts;
+  }
+
+  /** Facts about this process. */
+  host(): HostInfo {
+    return processHost(this.#parts.runtime, this.#parts.mainModule?.());
+  }
+
+  /** Reads and removes the identity variable. */
+  takeIdentity(name: string): string | undefined {
+    return takeEnv(name);
+  }
+
+  /** This executable and its arguments for the same runtime; the runtime's name, found on PATH, for another. */
+  workerCommand(runtime: RuntimeName): WorkerCommand {
+    const own = this.#parts.runtime;
+    return {
+      execPath: runtime === own ? process.execPath : runtime,
+      execArgv: processExecArgv(runtime, own, process.execArgv),
+    };
+  }
+
+  /** Whether a script exists. */
+  fileExists(path: string): boolean {
+    return scriptExists(path);
+  }
+
+  /** Starts a worker. */
+  spawn(request: SpawnRequest, events: ChildEvents): ChildLink {
+    return this.#parts.spawn(request, events);
+  }
+
+  /** Opens the primary's shared ports with node:net. */
+  ports(): PortOpener {
+    return this.#ports ??= netPortOpener();
+  }
+
+  /** The global `process`. */
+  currentProcess(): unknown {
+    return process;
+  }
+
+  /** Connects a worker to its primary. */
+  connectParent(identity: WorkerIdentity, events: ParentEvents, hooks: ProcessMessagingHooks): ParentLink {
+    return connectParent(process, identity, events, hooks);
+  }
+
+  /** Makes node:net servers (and the runtime's native server) share their ports. */
+  installServerHooks(bridge: ServerBridge): void {
+    installNetServerHooks(bridge);
+    this.#parts.installNativeServerHook?.(bridge);
+  }
+
+  /** Ends this process. */
+  exit(code: number): void {
+    process.exit(code);
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * The contract between the core and a runtime adapter, part 3: the worker's end of the channel to its primary.
+ *
+ * @module
+ */
+
+import type { Serialization } from "./spawn.ts";
+
+/** What a worker learns about itself from its identity variable. */
+export interface WorkerIdentity {
+  /** The worker's id, unique within the primary. */
+  id: number;
+  /** The primary's scheduling policy, by name (`rr`, `none`, `reuseport`). */
+  policy?: string;
+  /** Message encoding on the channel. */
+  serialization?: Serialization;
+  /** How the worker reaches its primary: the runtime's own IPC (`process`) or an adapter socket (`socket`). */
+  channel?: "process" | "socket";
+  /** For `socket`: the socket path (abstract names start with a NUL character). */
+  path?: string;
+  /** For `socket`: the token the worker presents first. */
+  token?: string;
+}
+
+/** Callbacks for the worker's end of the channel. */
+export interface ParentEvents {
+  /** A message (and maybe a handle) arrived from the primary. */
+  message(message: unknown, handle: unknown): void;
+  /** The channel to the primary closed. Called once. */
+  disconnect(): void;
+}
+
+/** Hooks the core gives an adapter so that `process.send` and `process.on("message")` work in a worker. */
+export interface ProcessMessagingHooks {
+  /** Sends a user message to the primary, as `process.send` does. */
+  send(message: unknown, handle: unknown, options: unknown, callback: unknown): boolean;
+  /** Closes the channel, as `process.disconnect` does. */
+  disconnect(): void;
+  /** Whether the channel is open, for `process.connected`. */
+  connected(): boolean;
+}
+
+/** The worker's end of the channel to its primary. */
+export interface ParentLink {
+  /** Whether the channel is open. */
+  readonly connected: boolean;
+  /** Sends a message to the primary; see `ChildLink.send`. */
+  send(message: unknown, handle: unknown, callback: ((error: Error | null) => void) | undefined): boolean;
+  /** Closes the channel. */
+  disconnect(): void;
+  /** Hands a user message to the `message` listeners of the global `process` (nothing else reaches them). */
+  deliver(message: unknown, handle: unknown): void;
+}

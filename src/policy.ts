@@ -1,0 +1,76 @@
+/**
+ * Scheduling: the policies (`SCHED_RR`, `SCHED_NONE`, `SCHED_REUSEPORT`) and the one decision they feed, which
+ * sharing mode a worker's listen request gets ({@link modeFor}). To change how connections are spread, start here;
+ * each mode is then one class in `src/sharing/`.
+ *
+ * @module
+ */
+
+import type { ServerRequest, SharingMode } from "./contract/sharing.ts";
+
+/** The primary accepts every connection and leaves it to the operating system to spread (Node's value: 1). */
+export const SCHED_NONE = 1;
+/** The primary accepts connections and hands them to workers in turn (Node's value: 2; the default). */
+export const SCHED_RR = 2;
+/** Each worker binds its own socket with SO_REUSEPORT and the kernel spreads connections (Linux). */
+export const SCHED_REUSEPORT = 3;
+
+/** A scheduling policy value. */
+export type SchedulingPolicy = typeof SCHED_NONE | typeof SCHED_RR | typeof SCHED_REUSEPORT;
+
+/** The names `NODE_CLUSTER_SCHED_POLICY` accepts, as in Node, plus `reuseport`. */
+export const POLICY_NAMES: Readonly<Record<string, SchedulingPolicy>> = {
+  none: SCHED_NONE,
+  rr: SCHED_RR,
+  reuseport: SCHED_REUSEPORT,
+};
+
+/** Whether a value is one of the policy constants. */
+export function isSchedulingPolicy(value: unknown): value is SchedulingPolicy {
+  return value === SCHED_NONE || value === SCHED_RR || value === SCHED_REUSEPORT;
+}
+
+/** The policy named by `NODE_CLUSTER_SCHED_POLICY`, or the default (round-robin; none on Windows, as in Node). */
+export function defaultPolicy(envValue: string | undefined, platform: string): SchedulingPolicy {
+  if (envValue !== undefined && envValue in POLICY_NAMES) return POLICY_NAMES[envValue];
+  return platform === "win32" ? SCHED_NONE : SCHED_RR;
+}
+
+/** The name of a policy, for identities and messages. */
+export function policyName(policy: SchedulingPolicy): string {
+  return policy === SCHED_NONE ? "none" : policy === SCHED_RR ? "rr" : "reuseport";
+}
+
+/** The policy a name stands for, or `fallback` for a name that is not one. */
+export function policyNamed(name: unknown, fallback: SchedulingPolicy): SchedulingPolicy {
+  return typeof name === "string" && name in POLICY_NAMES ? POLICY_NAMES[name] : fallback;
+}
+
+/** What {@link modeFor} weighs besides the request. */
+export interface ModeInputs {
+  /** The cluster's scheduling policy. */
+  policy: SchedulingPolicy;
+  /** Whether the worker's link can carry socket and server handles. */
+  canPassHandles: boolean;
+  /** Whether the primary can share a listening handle without accepting on it (Node only). */
+  canShareHandles: boolean;
+  /** Whether node:net binds with SO_REUSEPORT on this runtime (Node from 22.12; Deno; Bun). */
+  canReusePort: boolean;
+}
+
+/**
+ * The sharing mode a listen request gets. Servers that prefer to bind themselves get SO_REUSEPORT, except on a
+ * unix socket path, which SO_REUSEPORT cannot share. Other servers follow the policy where handles can pass to the
+ * worker, and fall back to SO_REUSEPORT where they cannot (the Deno adapter); the `listening` address then says
+ * so in its `mode`.
+ */
+export function modeFor(request: ServerRequest, inputs: ModeInputs): SharingMode {
+  if (request.prefersReusePort) {
+    return request.path !== undefined && inputs.canPassHandles ? "rr" : "reuseport";
+  }
+  if (!inputs.canPassHandles) return "reuseport";
+  if (inputs.policy === SCHED_RR) return "rr";
+  if (inputs.policy === SCHED_NONE) return inputs.canShareHandles ? "none" : "reuseport";
+  // SCHED_REUSEPORT where node:net cannot bind with SO_REUSEPORT (Node before 22.12): round-robin instead.
+  return inputs.canReusePort ? "reuseport" : "rr";
+}

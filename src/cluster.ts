@@ -7,12 +7,13 @@
 import { EventEmitter } from "node:events";
 import type { Adapter } from "./contract/adapter.ts";
 import type { WorkerIdentity } from "./contract/channel.ts";
-import { invalidArgType, invalidArgValue, notPrimary } from "./errors.ts";
+import { invalidArgValue, notPrimary } from "./errors.ts";
 import type { InternalChannel } from "./internal_channel.ts";
 import {
   defaultPolicy,
   isSchedulingPolicy,
   policyNamed,
+  policyNamedIn,
   SCHED_NONE,
   SCHED_REUSEPORT,
   SCHED_RR,
@@ -22,7 +23,7 @@ import { IDENTITY_VARIABLE } from "./protocol.ts";
 import { PrimaryRole } from "./roles/primary.ts";
 import { WorkerRole } from "./roles/worker.ts";
 import type { ClusterSettings } from "./settings.ts";
-import type { Worker } from "./worker.ts";
+import { NodeWorker, type Worker, type WorkerConstructor } from "./worker.ts";
 
 /**
  * The cluster: in the primary it forks workers and reports on them; in a worker it is the worker's view of
@@ -45,6 +46,8 @@ export class Cluster extends EventEmitter {
   readonly SCHED_REUSEPORT: typeof SCHED_REUSEPORT = SCHED_REUSEPORT;
   /** The runtime adapter in use. */
   readonly adapter: Adapter;
+  /** Node's `cluster.Worker`: the worker class, constructible with Node's options, with or without `new`. */
+  readonly Worker: WorkerConstructor = NodeWorker;
   /** In a worker: this worker. Undefined in the primary. */
   readonly worker: Worker | undefined;
   /**
@@ -60,15 +63,22 @@ export class Cluster extends EventEmitter {
   constructor(adapter: Adapter) {
     super();
     this.adapter = adapter;
+    // Node's cluster functions do not use `this`: `const { fork } = cluster` and `process.on("exit",
+    // cluster.disconnect)` work there, so they work here.
+    this.fork = this.fork.bind(this);
+    this.setupPrimary = this.setupPrimary.bind(this);
+    this.setupMaster = this.setupMaster.bind(this);
+    this.disconnect = this.disconnect.bind(this);
     const host = adapter.host();
-    const policy = defaultPolicy(host.env.NODE_CLUSTER_SCHED_POLICY, host.platform);
+    const named = host.env.NODE_CLUSTER_SCHED_POLICY;
+    const policy = defaultPolicy(named, host.platform);
     const raw = adapter.takeIdentity(IDENTITY_VARIABLE);
     const identity = raw === undefined ? undefined : parseIdentity(raw);
     this.isPrimary = identity === undefined;
     this.isWorker = !this.isPrimary;
     const report = (error: Error, worker?: Worker) => this.#report(error, worker);
     if (identity === undefined) {
-      this.#primary = new PrimaryRole(this, adapter, policy, report);
+      this.#primary = new PrimaryRole(this, adapter, { policy, chosen: policyNamedIn(named) }, report);
       this.#workerPolicy = policy;
       this.worker = undefined;
       this.internal = this.#primary.internal;
@@ -131,10 +141,8 @@ export class Cluster extends EventEmitter {
   /** Disconnects every worker; `callback` runs when all have disconnected and exited. Only in the primary. */
   disconnect(callback?: () => void): void {
     if (this.#primary === undefined) throw notPrimary("cluster.disconnect()");
-    if (callback !== undefined && typeof callback !== "function") {
-      throw invalidArgType("callback", "of type function", callback);
-    }
-    this.#primary.disconnect(callback);
+    // As Node, a callback that is not a function is ignored (`process.on("exit", cluster.disconnect)` passes a code).
+    this.#primary.disconnect(typeof callback === "function" ? callback : undefined);
   }
 
   #report(error: Error, worker: Worker | undefined): void {

@@ -99,12 +99,12 @@ export function channelClosed(): Error & CodedError {
   return withCode(new Error("Channel closed"), "ERR_IPC_CHANNEL_CLOSED");
 }
 
-/** `Error` with code `ERR_FEATURE_UNAVAILABLE_ON_PLATFORM`: the socket channel carries no handles. */
+/** `Error` with code `ERR_FEATURE_UNAVAILABLE_ON_PLATFORM`: the socket channel carries sockets only. */
 export function handlesUnsupported(): Error & CodedError {
   return unavailable(
-    "The Deno adapter cannot pass socket or server handles between processes: Deno.Command gives a child no " +
-      "extra file descriptors, and Deno has no API to send one over a unix socket (SCM_RIGHTS). " +
-      "Send plain messages instead, or let the workers listen themselves.",
+    "The Deno adapter passes only sockets (net.Socket) to its workers, through a relay: Deno.Command gives a " +
+      "child no extra file descriptors, so a server handle cannot pass. Let the workers listen themselves, " +
+      "or start them with UNICLUSTER_ADAPTER=node.",
   );
 }
 

@@ -30,6 +30,11 @@ export function isSchedulingPolicy(value: unknown): value is SchedulingPolicy {
   return value === SCHED_NONE || value === SCHED_RR || value === SCHED_REUSEPORT;
 }
 
+/** Whether `NODE_CLUSTER_SCHED_POLICY` names a policy. */
+export function policyNamedIn(envValue: string | undefined): boolean {
+  return envValue !== undefined && envValue in POLICY_NAMES;
+}
+
 /** The policy named by `NODE_CLUSTER_SCHED_POLICY`, or the default (round-robin; none on Windows, as in Node). */
 export function defaultPolicy(envValue: string | undefined, platform: string): SchedulingPolicy {
   if (envValue !== undefined && envValue in POLICY_NAMES) return POLICY_NAMES[envValue];
@@ -46,12 +51,17 @@ export function policyNamed(name: unknown, fallback: SchedulingPolicy): Scheduli
   return typeof name === "string" && name in POLICY_NAMES ? POLICY_NAMES[name] : fallback;
 }
 
+/** How handles reach a worker: passed as file descriptors, relayed through the primary, or not at all. */
+export type HandlePassing = "pass" | "relay" | "none";
+
 /** What {@link modeFor} weighs besides the request. */
 export interface ModeInputs {
   /** The cluster's scheduling policy. */
   policy: SchedulingPolicy;
-  /** Whether the worker's link can carry socket and server handles. */
-  canPassHandles: boolean;
+  /** Whether the policy was chosen (`cluster.schedulingPolicy`, `NODE_CLUSTER_SCHED_POLICY`), not defaulted. */
+  policyChosen: boolean;
+  /** How handles reach the worker. */
+  handles: HandlePassing;
   /** Whether the primary can share a listening handle without accepting on it (Node only). */
   canShareHandles: boolean;
   /** Whether node:net binds with SO_REUSEPORT on this runtime (Node from 22.12; Deno; Bun). */
@@ -59,16 +69,24 @@ export interface ModeInputs {
 }
 
 /**
- * The sharing mode a listen request gets. Servers that prefer to bind themselves get SO_REUSEPORT, except on a
- * unix socket path, which SO_REUSEPORT cannot share. Other servers follow the policy where handles can pass to the
- * worker, and fall back to SO_REUSEPORT where they cannot (the Deno adapter); the `listening` address then says
- * so in its `mode`.
+ * The sharing mode a listen request gets. UDP sockets get `dgram`. Servers that prefer to bind themselves get
+ * SO_REUSEPORT, except on a unix socket path, which SO_REUSEPORT cannot share. Other servers follow the policy
+ * where handles pass to the worker. Where they are relayed through the primary (the Deno adapter), round-robin
+ * costs a relay per connection, so it is used only when chosen, or for a unix socket path; SO_REUSEPORT
+ * otherwise, and where handles cannot reach the worker at all. The `listening` address says which in its `mode`.
  */
 export function modeFor(request: ServerRequest, inputs: ModeInputs): SharingMode {
+  // UDP is connectionless: there are no connections to spread, only datagrams, which the primary hands over.
+  if (request.transport !== undefined) return "dgram";
+  const { handles } = inputs;
   if (request.prefersReusePort) {
-    return request.path !== undefined && inputs.canPassHandles ? "rr" : "reuseport";
+    return request.path !== undefined && handles !== "none" ? "rr" : "reuseport";
   }
-  if (!inputs.canPassHandles) return "reuseport";
+  if (handles === "none") return "reuseport";
+  if (handles === "relay") {
+    const roundRobin = request.path !== undefined || (inputs.policy === SCHED_RR && inputs.policyChosen);
+    return roundRobin ? "rr" : "reuseport";
+  }
   if (inputs.policy === SCHED_RR) return "rr";
   if (inputs.policy === SCHED_NONE) return inputs.canShareHandles ? "none" : "reuseport";
   // SCHED_REUSEPORT where node:net cannot bind with SO_REUSEPORT (Node before 22.12): round-robin instead.

@@ -12,7 +12,13 @@
  * @module
  */
 
-import type { ServerAddress, ServerReply, ServerRequest } from "./contract/sharing.ts";
+import type {
+  DatagramInfo,
+  DatagramSent,
+  ServerAddress,
+  ServerReply,
+  ServerRequest,
+} from "./contract/sharing.ts";
 
 /** The `cmd` value that marks an internal message. */
 export const INTERNAL_CMD = "UNICLUSTER";
@@ -33,13 +39,16 @@ export type WorkerToPrimary =
   | { act: "exitedAfterDisconnect" }
   | { act: "close"; key: string }
   | { act: "queryServer"; request: ServerRequest }
+  | { act: "ack"; ack: number; accepted: boolean }
+  | { act: "sendto"; key: string; data: string; port: number; address: string }
   | ExtensionMessage;
 
 /** What a primary sends to a worker. */
 export type PrimaryToWorker =
   | { act: "disconnect" }
-  | { act: "newconn"; key: string }
-  | { act: "ack"; ack: number; reply?: ServerReply }
+  | { act: "newconn"; key: string; keep?: boolean }
+  | { act: "datagram"; key: string; data: string; rinfo: DatagramInfo }
+  | { act: "ack"; ack: number; reply?: ServerReply; sent?: DatagramSent }
   | ExtensionMessage;
 
 /** An extension's message: `name` is namespaced (`"sup:ping"`). */

@@ -76,11 +76,12 @@ const CHECKS: Record<keyof ClusterSettings, [(value: unknown) => boolean, string
 
 /**
  * Checks settings given to `setupPrimary`. Throws a `TypeError` naming the setting: `ERR_INVALID_ARG_TYPE` for a
- * wrong type, `ERR_INVALID_ARG_VALUE` for a value out of range. Keys unicluster does not know are ignored, as Node does.
+ * wrong type, `ERR_INVALID_ARG_VALUE` for a value out of range. Like Node, accepts `null` and `undefined` (no
+ * change) and keeps keys it does not know.
  */
 export function validateSettings(settings: unknown): ClusterSettings {
-  if (settings === undefined) return {};
-  if (typeof settings !== "object" || settings === null || Array.isArray(settings)) {
+  if (settings === undefined || settings === null) return {};
+  if (typeof settings !== "object" || Array.isArray(settings)) {
     throw invalidArgType("settings", "of type object", settings);
   }
   const given = settings as Record<string, unknown>;
@@ -100,26 +101,26 @@ export function validateSettings(settings: unknown): ClusterSettings {
   if (given.runtime !== undefined && !RUNTIMES.includes(given.runtime as RuntimeName)) {
     throw invalidArgValue("settings.runtime", given.runtime, "must be one of: 'node', 'deno', 'bun'");
   }
-  const known: ClusterSettings = {};
-  for (const key of Object.keys(CHECKS) as (keyof ClusterSettings)[]) {
-    if (given[key] !== undefined) (known as Record<string, unknown>)[key] = given[key];
-  }
-  return known;
+  return { ...given } as ClusterSettings;
 }
 
-/** Checks the `env` argument of `cluster.fork(env)`. */
-export function validateForkEnv(env: unknown): Record<string, string> {
+/**
+ * The variables `cluster.fork(env)` adds to the primary's environment, as Node reads them (`{...env}`: an object's
+ * own keys, a string's characters, nothing for other values), as strings; undefined values are left out.
+ */
+export function forkEnv(env: unknown): Record<string, string> {
   if (env === undefined || env === null) return {};
-  if (typeof env !== "object" || Array.isArray(env)) throw invalidArgType("env", "of type object", env);
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env as Record<string, unknown>)) {
-    if (value === undefined) continue;
-    out[key] = String(value);
-  }
+  for (const [key, value] of Object.entries(env as object)) if (value !== undefined) out[key] = String(value);
   return out;
 }
 
-/** Settings with every default filled in: what the next `fork()` uses. */
+/** What `setupPrimary()` fills in, as Node does: the primary's script, its arguments and its runtime flags. */
+export function nodeDefaults(host: HostInfo): ClusterSettings {
+  return { args: [...host.args], exec: host.mainModule, execArgv: [...host.execArgv], silent: false };
+}
+
+/** Settings with every default filled in: what one `fork()` uses. */
 export type ResolvedSettings =
   & ClusterSettings
   & Required<
@@ -127,26 +128,27 @@ export type ResolvedSettings =
   >;
 
 /**
- * Fills in the defaults for what `given` (the merged `setupPrimary` calls) leaves out: the primary's own script
- * and arguments, and the command that starts a worker on the chosen runtime.
+ * What a fork uses: `settings`, with the runtime (the primary's by default) and its command filled in. The
+ * worker's runtime arguments are the command's (for Deno: `run` and the permissions) and then `settings.execArgv`:
+ * a worker of another runtime gets those only when they were given (`explicitExecArgv`), never the primary's own.
  */
 export function resolveSettings(
-  given: ClusterSettings,
+  settings: ClusterSettings,
   host: HostInfo,
   command: (runtime: RuntimeName) => WorkerCommand,
+  explicitExecArgv: boolean,
 ): ResolvedSettings {
-  const runtime = given.runtime ?? host.runtime;
-  const defaults = given.execArgv === undefined || given.execPath === undefined
-    ? command(runtime)
-    : undefined;
+  const runtime = settings.runtime ?? host.runtime;
+  const base = command(runtime);
+  const own = runtime === host.runtime || explicitExecArgv ? settings.execArgv ?? [] : [];
   return {
-    ...given,
-    exec: given.exec ?? host.mainModule,
-    args: given.args ?? [...host.args],
-    execArgv: given.execArgv ?? defaults!.execArgv,
-    silent: given.silent ?? false,
-    serialization: given.serialization ?? "json",
+    ...settings,
+    exec: settings.exec ?? host.mainModule,
+    args: settings.args ?? [...host.args],
+    execArgv: [...base.execArgv, ...own],
+    silent: settings.silent ?? false,
+    serialization: settings.serialization ?? "json",
     runtime,
-    execPath: given.execPath ?? defaults!.execPath,
+    execPath: settings.execPath ?? base.execPath,
   };
 }

@@ -50,18 +50,40 @@ export interface WorkerControl {
 /** Called for every transition, before the worker emits the event; the primary forwards events to the cluster. */
 export type TransitionListener = (worker: Worker, event: LifeEvent, args: unknown[]) => void;
 
-/** Options for constructing a {@link Worker}; made by the cluster, not by users. */
+/**
+ * Options for constructing a {@link Worker}. The cluster gives all of them; `new cluster.Worker(options)` takes
+ * Node's three (`id`, `state`, `process`).
+ */
 export interface WorkerInit {
-  /** The worker's id. */
-  id: number;
-  /** The process behind it. */
-  process: WorkerProcess;
-  /** How this side sends, kills and disconnects. */
-  control: WorkerControl;
+  /** The worker's id (Node: `options.id | 0`). */
+  id?: number;
+  /** The state to start in (default `none`). */
+  state?: WorkerState;
+  /** The process behind it; its `message` and `error` events become the worker's. */
+  process?: WorkerProcess;
+  /** How this side sends, kills and disconnects (default: through `process`, as Node's bare Worker does). */
+  control?: WorkerControl;
   /** Hook run on each transition before the worker's own listeners. */
   onTransition?: TransitionListener;
   /** Hook run on each transition after the worker's own listeners. */
   afterTransition?: TransitionListener;
+  /** Takes an `error` that no listener of the worker would hear (the primary reports it instead of crashing). */
+  onUnhandledError?: (error: unknown) => void;
+}
+
+/** The control of a Worker built by hand: everything goes through its `process`, as in Node. */
+function processControl(worker: Worker): WorkerControl {
+  const proc = () =>
+    worker.process as (WorkerProcess & Partial<Record<"send" | "disconnect", unknown>>) | undefined;
+  return {
+    send: (message, handle, options, callback) =>
+      (proc()?.send as ((...args: unknown[]) => boolean) | undefined)?.(message, handle, options, callback) ??
+        false,
+    kill: (signal) => void proc()?.kill(signal),
+    disconnect: () => void (proc()?.disconnect as (() => void) | undefined)?.(),
+    isConnected: () => proc()?.connected === true,
+    isDead: () => proc()?.exitCode != null || proc()?.signalCode != null,
+  };
 }
 
 /**
@@ -71,27 +93,38 @@ export interface WorkerInit {
 export class Worker extends EventEmitter {
   /** The worker's id: 1, 2, ... in fork order, never reused. In the worker, the same id. */
   readonly id: number;
-  /** The process behind this worker (in a worker: the global `process`). */
+  /** The process behind this worker (in a worker: the global `process`; undefined only in one built by hand). */
   readonly process: WorkerProcess;
   /**
    * True once `kill()` or `disconnect()` was called (the exit was asked for); false if the worker exited on its own;
    * undefined before either.
    */
   exitedAfterDisconnect: boolean | undefined = undefined;
-  #state: WorkerState = "none";
+  #state: WorkerState;
   #channelClosed = false;
   #control: WorkerControl;
   #before: TransitionListener | undefined;
   #after: TransitionListener | undefined;
+  #onUnhandledError: ((error: unknown) => void) | undefined;
 
   /** Made by the cluster; users get workers from `cluster.fork()` and `cluster.workers`. */
-  constructor(init: WorkerInit) {
+  constructor(init: WorkerInit = {}) {
     super();
-    this.id = init.id;
-    this.process = init.process;
-    this.#control = init.control;
+    this.id = (init.id ?? 0) | 0;
+    this.#state = init.state || "none";
+    this.process = init.process as WorkerProcess;
+    this.#control = init.control ?? processControl(this);
     this.#before = init.onTransition;
     this.#after = init.afterTransition;
+    this.#onUnhandledError = init.onUnhandledError;
+    // As Node's Worker: the process's messages and errors are the worker's (for the user's messages only: the
+    // roles keep internal ones off the process).
+    init.process?.on("message", (message: unknown, handle: unknown) => this.emit("message", message, handle));
+    init.process?.on("error", (error: unknown) => {
+      if (this.#onUnhandledError !== undefined && this.listenerCount("error") === 0) {
+        this.#onUnhandledError(error);
+      } else this.emit("error", error);
+    });
   }
 
   /** The worker's state: `none`, `online`, `listening`, `disconnected` or `dead`. */
@@ -127,11 +160,12 @@ export class Worker extends EventEmitter {
     return this.#control.send(parsed.message, parsed.handle, parsed.options, parsed.callback);
   }
 
-  /** Kills the worker (in the primary: closes its channel, then signals it). Default signal: `SIGTERM`. */
+  /**
+   * Kills the worker, as Node's does: in the primary, signals the process (default `SIGTERM`), which is not a
+   * disconnect (`exitedAfterDisconnect` stays false); in a worker, tells the primary it is leaving and exits.
+   */
   kill(signal: string | number = "SIGTERM"): void {
-    const name = toSignalName(signal);
-    this.exitedAfterDisconnect = true;
-    this.#control.kill(name);
+    this.#control.kill(toSignalName(signal || "SIGTERM"));
   }
 
   /** @deprecated Alias of {@link Worker.kill}. */
@@ -170,3 +204,15 @@ export class Worker extends EventEmitter {
     this.#after?.(this, emits, args);
   }
 }
+
+/** What `cluster.Worker` is: Node's constructor, which also works without `new` (`Worker.call({}, options)`). */
+export type WorkerConstructor = typeof Worker & ((options?: WorkerInit) => Worker);
+
+const WorkerClass = Worker;
+
+/** `cluster.Worker`: builds a {@link Worker} from Node's options (`id`, `state`, `process`), with or without `new`. */
+export const NodeWorker: WorkerConstructor = function Worker(options?: unknown): Worker {
+  const given = options !== null && typeof options === "object" ? options as WorkerInit : {};
+  return new WorkerClass({ id: given.id, state: given.state, process: given.process });
+} as unknown as WorkerConstructor;
+NodeWorker.prototype = Worker.prototype;

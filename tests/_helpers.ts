@@ -17,8 +17,11 @@ export const runtime: "deno" | "bun" | "node" = detectRuntime();
 /** Whether the tests run on the `child_process` route (`UNICLUSTER_ADAPTER=node`; the matrix does so on Deno). */
 export const childProcessRoute: boolean = process.env.UNICLUSTER_ADAPTER === "node";
 
-/** Whether handles pass to workers here: everywhere but on the Deno adapter's own route (`Deno.Command`). */
-export const passesHandles: boolean = runtime !== "deno" || childProcessRoute;
+/**
+ * How sockets reach workers here: as file descriptors, or, on the Deno adapter's own route (`Deno.Command`, which
+ * gives a child no extra fds), through a relay in the primary.
+ */
+export const handlePassing: "pass" | "relay" = runtime === "deno" && !childProcessRoute ? "relay" : "pass";
 
 /** Whether node:net binds with SO_REUSEPORT here: Deno and Bun; Node from 22.12 and 23.1. */
 const netReusesPort = runtime !== "node" || (() => {
@@ -28,15 +31,17 @@ const netReusesPort = runtime !== "node" || (() => {
 
 /**
  * The sharing mode a worker's server gets here (the README's table): `native` is `Deno.serve` or `Bun.serve`;
- * `policy` is the cluster's scheduling policy.
+ * `policy` is the cluster's scheduling policy, `chosen` whether it was set rather than defaulted.
  */
 export function expectedMode(
   kind: "net" | "http" | "native",
   policy: "rr" | "none" | "reuseport",
+  chosen = true,
 ): SharingMode {
   // Native servers, and Bun's node:http (built on Bun.serve), are fastest binding the port themselves.
   if (kind === "native" || (runtime === "bun" && kind === "http")) return "reuseport";
-  if (!passesHandles) return "reuseport";
+  // Where sockets are relayed through the primary, round-robin only when chosen.
+  if (handlePassing === "relay") return policy === "rr" && chosen ? "rr" : "reuseport";
   if (policy === "rr") return "rr";
   // Only Node's own net module can share a listening handle that the primary does not accept on.
   if (policy === "none") return runtime === "node" ? "none" : "reuseport";

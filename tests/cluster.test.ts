@@ -172,14 +172,17 @@ describe(`cluster on ${runtime}`, () => {
     assert.equal(signalled.exitedAfterDisconnect, false);
   });
 
-  test("worker.kill() and worker.disconnect() set exitedAfterDisconnect", async () => {
+  test("worker.disconnect() sets exitedAfterDisconnect; worker.kill() only signals, as in Node", async () => {
     const killed = fork();
     await ready(killed);
+    const seen: string[] = [];
+    killed.on("disconnect", () => seen.push(`disconnect:${killed.exitedAfterDisconnect}:${killed.state}`));
     const killedExit = waitFor(killed, "exit");
-    killed.kill();
-    assert.equal(killed.exitedAfterDisconnect, true);
-    assert.equal(killed.suicide, true);
-    await killedExit;
+    killed.kill("SIGKILL");
+    assert.deepEqual(await killedExit, [null, "SIGKILL"]);
+    assert.deepEqual(seen, ["disconnect:false:disconnected"], "disconnect came first, not asked for");
+    assert.equal(killed.exitedAfterDisconnect, false);
+    assert.equal(killed.suicide, false);
     assert.equal(killed.isDead(), true);
 
     const parted = fork();
@@ -190,7 +193,7 @@ describe(`cluster on ${runtime}`, () => {
     assert.equal(parted.disconnect(), parted);
     await waitFor(parted, "exit");
     await new Promise((r) => setTimeout(r, 50));
-    assert.deepEqual([...order].sort(), ["disconnect", "exit"]);
+    assert.deepEqual(order, ["disconnect", "exit"]);
     assert.equal(parted.exitedAfterDisconnect, true);
     assert.equal(parted.process.exitCode, 0);
   });
@@ -298,8 +301,8 @@ describe(`cluster on ${runtime}`, () => {
     const settings = await seen as Record<string, unknown>;
     assert.deepEqual(settings.args, ["--flag"]);
     assert.equal(settings.exec, fixture("worker"), "earlier settings are kept");
-    assert.equal(cluster.settings.runtime, runtime);
-    assert.equal(cluster.settings.serialization, "json");
+    assert.equal(cluster.settings, settings);
+    assert.equal(cluster.settings.runtime, undefined, "only what Node shows, and what was given");
     cluster.setupPrimary({ args: [] });
   });
 

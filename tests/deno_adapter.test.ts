@@ -112,7 +112,7 @@ describe("Deno adapter", () => {
   }
 
   test(
-    "host facts and execArgv: run, the permissions held in full, --no-prompt, --unstable-net",
+    "host facts, and a Deno worker's command: run, the permissions held in full, --no-prompt, --unstable-net",
     onDeno,
     () => {
       const adapter = new DenoAdapter();
@@ -131,7 +131,8 @@ describe("Deno adapter", () => {
         execPath: process.execPath,
         execArgv: ["run", ...all, "--no-prompt", "--unstable-net"],
       });
-      assert.deepEqual(host.execArgv, adapter.workerCommand("deno").execArgv);
+      assert.deepEqual(host.execArgv, process.execArgv, "the runtime's own flags, as Node's execArgv");
+      assert.equal(host.mainModule, process.argv[1]);
       assert.equal(adapter.workerCommand("node").execPath, "node");
       assert.equal(adapter.fileExists(fixture), true);
       assert.equal(adapter.fileExists(new URL(`./fixtures/socket_echo${ext}`, import.meta.url).href), true);
@@ -143,7 +144,8 @@ describe("Deno adapter", () => {
   test("a worker connects over the socket with no more permissions than it was given", onDeno, async () => {
     const { link, recorded } = start({ execArgv: ["run", "--allow-net", "--no-prompt"] });
     assert.equal(typeof link.pid, "number");
-    assert.equal(link.canPassHandles, false);
+    assert.equal(link.canPassHandles, true, "sockets, through a relay");
+    assert.equal(link.relaysHandles, true);
     assert.equal(link.connected, true);
     const ready = await recorded.messages.next("ready");
     // The adapter adds read access to the identity variable only (this process holds it), nothing else.
@@ -154,8 +156,9 @@ describe("Deno adapter", () => {
     link.send({ op: "echo", text: "✓" }, undefined, noop);
     assert.deepEqual(await recorded.messages.next("echo"), { op: "echo", text: "✓" });
     assert.throws(
-      () => link.send({ op: "echo" }, new net.Socket(), noop),
+      () => link.send({ op: "echo" }, net.createServer(), noop),
       (error: Error & { code?: string }) => error.code === "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM",
+      "a server handle cannot pass (sockets go through a relay)",
     );
     link.send({ op: "exit", code: 7 }, undefined, noop);
     assert.deepEqual(await within(recorded.exit, "the exit"), [7, null]);
@@ -202,14 +205,29 @@ describe("Deno adapter", () => {
     assert.match(recorded.errors[0].message, /^spawn \/nonexistent\/deno ENOENT$/);
   });
 
-  test("requests Deno cannot honour throw at once", onDeno, () => {
-    const { events } = recorder();
-    const adapter = new DenoAdapter();
-    assert.throws(
-      () => adapter.spawn(request({ stdio: ["inherit", "inherit", "inherit", "pipe"] }), events),
-      (error: Error & { code?: string }) => error.code === "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM",
-    );
-  });
+  test(
+    "stdio Deno.Command cannot map throws at once; extra fds start the worker with child_process",
+    onDeno,
+    async () => {
+      const { events, recorded } = recorder();
+      const adapter = new DenoAdapter();
+      assert.throws(
+        () => adapter.spawn(request({ stdio: ["inherit", 7, "inherit"] }), events),
+        (error: Error & { code?: string }) => error.code === "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM",
+      );
+      const link = adapter.spawn(
+        request({ stdio: ["inherit", "inherit", "inherit", "ipc", "pipe"] }),
+        events,
+      );
+      links.add(link);
+      assert.equal(link.canPassHandles, true, "a child_process link");
+      assert.ok(link.stdio[4], "fd 4 is a pipe to the worker");
+      const ready = await recorded.messages.next("ready");
+      assert.equal(ready.channel, "process");
+      link.send({ op: "bye" }, undefined, noop);
+      await within(recorded.exit, "the exit");
+    },
+  );
 
   test("silent: the worker's stdio are Node streams, as on Node's ChildProcess", onDeno, async () => {
     const { link, recorded } = start({ silent: true });

@@ -9,19 +9,18 @@ import {
   fixture,
   killAll,
   nextMessage,
-  passesHandles,
   runtime,
   withWorkers,
 } from "./_helpers.ts";
 
-const clusters = new Map<number, Cluster>();
+const clusters = new Map<number | undefined, Cluster>();
 
-/** One cluster per policy (the policy is fixed at the first fork), all in this test process. */
-function clusterWith(policy: number): Cluster {
+/** One cluster per policy (fixed at the first fork; undefined: left at its default), all in this process. */
+function clusterWith(policy?: number): Cluster {
   let cluster = clusters.get(policy);
   if (cluster === undefined) {
     cluster = createCluster();
-    cluster.schedulingPolicy = policy as never;
+    if (policy !== undefined) cluster.schedulingPolicy = policy as never;
     cluster.setupPrimary({ exec: fixture("server_worker") });
     clusters.set(policy, cluster);
   }
@@ -89,9 +88,9 @@ function connectionRefused(port: number): Promise<boolean> {
 
 describe(`port sharing on ${runtime}`, () => {
   for (const kind of ["net", "http"]) {
-    const mode = expectedMode(kind as "net" | "http", "rr");
+    const mode = expectedMode(kind as "net" | "http", "rr", false);
     test(`default policy (SCHED_RR), node:${kind}: listen(0) gives one port; ${mode} shares it`, async () => {
-      const cluster = clusterWith(SCHED_RR);
+      const cluster = clusterWith();
       await withWorkers(cluster, async (fork) => {
         const { workers, port, modes } = await start(cluster, fork, { SERVER_KIND: kind });
         const counts = await countAnswers(port, 200);
@@ -102,6 +101,18 @@ describe(`port sharing on ${runtime}`, () => {
       });
     });
   }
+
+  test("SCHED_RR chosen: node:net round-robin on every route (the Deno adapter relays each connection)", async () => {
+    const cluster = clusterWith(SCHED_RR);
+    await withWorkers(cluster, async (fork) => {
+      const { port, modes } = await start(cluster, fork, { SERVER_KIND: "net" });
+      const mode = expectedMode("net", "rr");
+      assert.deepEqual(modes, [mode, mode]);
+      assert.equal(mode, "rr");
+      const counts = await countAnswers(port, 100);
+      assert.deepEqual(Object.values(counts), [50, 50], JSON.stringify(counts));
+    });
+  });
 
   test("a connection the primary hands over counts as the server's own (getConnections, close waits for it)", async () => {
     const cluster = clusterWith(SCHED_RR);
@@ -234,11 +245,7 @@ describe(`port sharing on ${runtime}`, () => {
     });
   });
 
-  test("a unix socket path is shared by the workers", {
-    skip: !passesHandles
-      ? "Deno workers cannot receive handles, and SO_REUSEPORT does not apply to unix sockets"
-      : false,
-  }, async () => {
+  test("a unix socket path is shared by the workers", async () => {
     const cluster = clusterWith(SCHED_RR);
     const { mkdtempSync, rmSync } = await import("node:fs");
     const { tmpdir } = await import("node:os");

@@ -20,6 +20,8 @@ import type { Worker } from "../src/worker.ts";
 /** A link that records what the primary sends; `events` lets the test play the child. */
 class FakeLink implements ChildLink {
   readonly canPassHandles = true;
+  readonly keepsHandles = false;
+  readonly relaysHandles = false;
   readonly pid = 4242;
   exitCode: number | null = null;
   signalCode: string | null = null;
@@ -27,6 +29,7 @@ class FakeLink implements ChildLink {
   readonly stdin = null;
   readonly stdout = null;
   readonly stderr = null;
+  readonly stdio = [null, null, null];
   readonly sent: unknown[] = [];
   readonly signals: string[] = [];
   readonly request: SpawnRequest;
@@ -48,6 +51,8 @@ class FakeLink implements ChildLink {
     this.connected = false;
     queueMicrotask(() => this.events.disconnect());
   }
+
+  release(): void {}
 
   kill(signal: string): boolean {
     this.signals.push(signal);
@@ -75,6 +80,8 @@ function fakeAdapter(): { adapter: PrimaryAdapter; links: FakeLink[]; opened: Se
   const ports: PortOpener = {
     canShareHandles: false,
     canReusePort: true,
+    probe: () => Promise.resolve(),
+    openDatagram: () => Promise.reject(new Error("no UDP here")),
     open(request): Promise<OpenPort> {
       opened.push(request);
       return Promise.resolve({
@@ -116,7 +123,12 @@ function primary() {
   const cluster = new EventEmitter();
   const errors: Error[] = [];
   const fake = fakeAdapter();
-  const role = new PrimaryRole(cluster, fake.adapter, SCHED_RR, (error) => errors.push(error));
+  const role = new PrimaryRole(
+    cluster,
+    fake.adapter,
+    { policy: SCHED_RR, chosen: false },
+    (error) => errors.push(error),
+  );
   const events: string[] = [];
   for (const name of ["fork", "online", "listening", "message", "disconnect", "exit"]) {
     cluster.on(name, (worker: Worker) => events.push(`${name}:${worker.id}`));
@@ -173,17 +185,31 @@ describe("the primary's role, on a fake adapter", () => {
     assert.equal(worker.exitedAfterDisconnect, false, "nobody asked it to go: false, not undefined");
   });
 
-  test("kill closes the channel first, then signals, and marks the exit as asked for", async () => {
+  test("kill signals at once and is not a disconnect; disconnect() is, and ends the worker's port requests", async () => {
     const { role, links } = primary();
-    const worker = role.fork();
+    const killed = role.fork();
     await tick();
     links[0].say({ act: "online" });
-    worker.kill("SIGINT");
-    assert.deepEqual(links[0].signals, []);
-    await tick();
+    killed.kill("SIGINT");
     assert.deepEqual(links[0].signals, ["SIGINT"]);
-    links[0].events.exit(null, "SIGINT");
-    assert.equal(worker.exitedAfterDisconnect, true);
+    links[0].end(null, "SIGINT");
+    assert.equal(killed.exitedAfterDisconnect, false);
+
+    const parted = role.fork();
+    await tick();
+    parted.disconnect();
+    assert.equal(parted.exitedAfterDisconnect, true);
+    assert.equal(
+      role.workers[parted.id],
+      undefined,
+      "a worker asked to go leaves cluster.workers at once, as in Node",
+    );
+    assert.deepEqual(links[1].sent.at(-1), { cmd: INTERNAL_CMD, act: "disconnect" });
+    const request = { key: "k", address: null, port: 0, addressType: 4, fd: -1, prefersReusePort: false };
+    const sent = links[1].sent.length;
+    links[1].say({ act: "queryServer", seq: 1, request });
+    await tick();
+    assert.equal(links[1].sent.length, sent, "a leaving worker's listen gets no answer, as in Node");
   });
 
   test("internal messages never reach user listeners; extension acts reach cluster.internal", () => {

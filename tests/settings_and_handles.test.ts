@@ -6,7 +6,7 @@ import { realpathSync } from "node:fs";
 import { Readable } from "node:stream";
 import { after, describe, test } from "node:test";
 import { type Cluster, createCluster, SCHED_NONE, SCHED_RR, type Worker } from "../mod.ts";
-import { fixture, killAll, nextMessage, passesHandles, runtime, waitFor } from "./_helpers.ts";
+import { fixture, handlePassing, killAll, nextMessage, runtime, waitFor } from "./_helpers.ts";
 
 const forked: Worker[] = [];
 
@@ -103,7 +103,7 @@ describe(`settings and handles on ${runtime}`, () => {
     assert.equal(worker.exitedAfterDisconnect, true);
   });
 
-  test("worker.send(message, socket) hands a connection to the worker where the runtime can", async () => {
+  test(`worker.send(message, socket) hands a connection to the worker (${handlePassing}ed)`, async () => {
     const cluster = freshCluster();
     const worker = await started(cluster);
     const server = net.createServer({ pauseOnConnect: true });
@@ -119,21 +119,35 @@ describe(`settings and handles on ${runtime}`, () => {
         client.on("error", () => resolve(text));
       });
       const socket = await accepted;
-      if (!passesHandles) {
-        assert.throws(
-          () => worker.send({ cmd: "socket" }, socket),
-          (error: { code?: string; message: string }) => {
-            assert.equal(error.code, "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM");
-            assert.match(error.message, /Deno/);
-            return true;
-          },
-        );
-        socket.destroy();
-        client.destroy();
-      } else {
-        worker.send({ cmd: "socket" }, socket);
-        assert.equal(await answer, `socket answered by worker ${worker.id}`);
-      }
+      worker.send({ cmd: "socket" }, socket);
+      assert.equal(await answer, `socket answered by worker ${worker.id}`);
+    } finally {
+      server.close();
+      await killAll([worker]);
+    }
+  });
+  test(`a worker sends a socket it was handed back to the primary (${handlePassing}ed)`, async () => {
+    const cluster = freshCluster();
+    const worker = await started(cluster);
+    const server = net.createServer({ pauseOnConnect: true });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const accepted = new Promise<net.Socket>((resolve) => server.once("connection", resolve));
+      const client = net.connect({ port, host: "127.0.0.1" });
+      const answer = new Promise<string>((resolve) => {
+        let text = "";
+        client.on("data", (chunk) => text += chunk);
+        client.on("close", () => resolve(text));
+        client.on("error", () => resolve(text));
+      });
+      const socket = await accepted;
+      worker.send({ cmd: "socketBack" }, socket);
+      const [message, back] = await waitFor<[{ cmd: string }, net.Socket]>(worker, "message");
+      assert.equal(message.cmd, "socketBack");
+      assert.ok(back instanceof net.Socket, "the message comes with a socket");
+      back.end("answered by the primary");
+      assert.equal(await answer, "answered by the primary");
     } finally {
       server.close();
       await killAll([worker]);

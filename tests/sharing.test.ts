@@ -2,8 +2,22 @@
 // and plain objects for workers (as worker_state.test.ts checks the life cycle).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { OpenPort, PortOpener, ServerReply, ServerRequest } from "../core.ts";
-import { modeFor, SCHED_NONE, SCHED_REUSEPORT, SCHED_RR, type SchedulingPolicy } from "../src/policy.ts";
+import type {
+  DatagramInfo,
+  DatagramSent,
+  OpenPort,
+  PortOpener,
+  ServerReply,
+  ServerRequest,
+} from "../core.ts";
+import {
+  type HandlePassing,
+  modeFor,
+  SCHED_NONE,
+  SCHED_REUSEPORT,
+  SCHED_RR,
+  type SchedulingPolicy,
+} from "../src/policy.ts";
 import { SharedPorts } from "../src/sharing/registry.ts";
 import { ReusePortHandle } from "../src/sharing/reuse_port_handle.ts";
 import { RoundRobinHandle } from "../src/sharing/round_robin_handle.ts";
@@ -12,11 +26,11 @@ import { SharedHandle } from "../src/sharing/shared_handle.ts";
 interface FakeWorker {
   id: number;
   connected: boolean;
-  canPassHandles: boolean;
+  handles: HandlePassing;
 }
 
-function worker(id: number, canPassHandles = true): FakeWorker {
-  return { id, connected: true, canPassHandles };
+function worker(id: number, handles: HandlePassing = "pass"): FakeWorker {
+  return { id, connected: true, handles };
 }
 
 function request(port = 8000, changes: Partial<ServerRequest> = {}): ServerRequest {
@@ -52,6 +66,38 @@ class FakeOpener implements PortOpener {
       close: () => record.closed = true,
     });
   }
+
+  /** Ports something else holds. */
+  taken = new Set<number>();
+  probed: number[] = [];
+
+  /** UDP sockets opened: `receive` plays a datagram arriving; `sent` lists what went out. */
+  datagrams: { receive: (data: string) => void; sent: string[]; closed: boolean }[] = [];
+
+  openDatagram(request: ServerRequest, onMessage: (data: string, rinfo: DatagramInfo) => void) {
+    const record = {
+      receive: (data: string) => onMessage(data, { address: "127.0.0.1", family: "IPv4", port: 5, size: 1 }),
+      sent: [] as string[],
+      closed: false,
+    };
+    this.datagrams.push(record);
+    return Promise.resolve({
+      port: request.port || 50000,
+      address: "127.0.0.1",
+      family: "IPv4",
+      send(data: string, port: number, _address: string, done: (sent: DatagramSent) => void) {
+        record.sent.push(`${data}->${port}`);
+        done({ bytes: data.length });
+      },
+      close: () => record.closed = true,
+    });
+  }
+
+  probe(request: ServerRequest): Promise<void> {
+    this.probed.push(request.port);
+    if (!this.taken.has(request.port)) return Promise.resolve();
+    return Promise.reject(Object.assign(new Error("listen EADDRINUSE"), { code: "EADDRINUSE" }));
+  }
 }
 
 /** A socket stand-in that records whether it was dropped. */
@@ -66,7 +112,12 @@ function socket(name: string): { name: string; destroyed: boolean; destroy(): vo
 }
 
 describe("modeFor: the sharing mode of a listen request", () => {
-  const inputs = { canPassHandles: true, canShareHandles: true, canReusePort: true };
+  const inputs = {
+    policyChosen: false,
+    handles: "pass" as HandlePassing,
+    canShareHandles: true,
+    canReusePort: true,
+  };
 
   test("node:net servers follow the policy where handles pass", () => {
     assert.equal(modeFor(request(), { ...inputs, policy: SCHED_RR }), "rr");
@@ -79,10 +130,22 @@ describe("modeFor: the sharing mode of a listen request", () => {
     assert.equal(modeFor(request(), { ...inputs, policy: SCHED_REUSEPORT, canReusePort: false }), "rr");
   });
 
-  test("where handles cannot pass (the Deno adapter), every server reuses the port", () => {
+  test("where handles cannot reach the worker, every server reuses the port", () => {
     for (const policy of [SCHED_RR, SCHED_NONE, SCHED_REUSEPORT] as SchedulingPolicy[]) {
-      assert.equal(modeFor(request(), { ...inputs, policy, canPassHandles: false }), "reuseport");
+      assert.equal(
+        modeFor(request(), { ...inputs, policy, policyChosen: true, handles: "none" }),
+        "reuseport",
+      );
     }
+  });
+
+  test("where handles are relayed (the Deno adapter), round-robin only when chosen, or for a unix path", () => {
+    const relay = { ...inputs, handles: "relay" as HandlePassing };
+    assert.equal(modeFor(request(), { ...relay, policy: SCHED_RR }), "reuseport", "the default policy");
+    assert.equal(modeFor(request(), { ...relay, policy: SCHED_RR, policyChosen: true }), "rr");
+    assert.equal(modeFor(request(), { ...relay, policy: SCHED_NONE, policyChosen: true }), "reuseport");
+    const unix = request(-1, { path: "/tmp/x.sock", key: "/tmp/x.sock:-1:-1:-1" });
+    assert.equal(modeFor(unix, { ...relay, policy: SCHED_RR }), "rr");
   });
 
   test("native servers reuse the port, except on a unix path, which only round-robin shares", () => {
@@ -90,17 +153,22 @@ describe("modeFor: the sharing mode of a listen request", () => {
     assert.equal(modeFor(native, { ...inputs, policy: SCHED_RR }), "reuseport");
     const unix = request(-1, { prefersReusePort: true, path: "/tmp/x.sock", key: "/tmp/x.sock:-1:-1:-1" });
     assert.equal(modeFor(unix, { ...inputs, policy: SCHED_RR }), "rr");
-    assert.equal(modeFor(unix, { ...inputs, policy: SCHED_RR, canPassHandles: false }), "reuseport");
+    assert.equal(modeFor(unix, { ...inputs, policy: SCHED_RR, handles: "none" }), "reuseport");
+  });
+
+  test("UDP sockets are shared through the primary whatever the policy", () => {
+    const udp = request(0, { transport: "udp4" });
+    assert.equal(modeFor(udp, { ...inputs, policy: SCHED_REUSEPORT, handles: "none" }), "dgram");
   });
 });
 
 describe("RoundRobinHandle", () => {
-  test("opens the port once, tells each worker its address, and rotates strictly", async () => {
+  test("opens the port once and tells each worker its address; free workers take turns", async () => {
     const opener = new FakeOpener();
     const handedTo: string[] = [];
     const handle = new RoundRobinHandle<FakeWorker>(request(0), opener, (to, s, done) => {
       handedTo.push(`${(s as { name: string }).name}->${to.id}`);
-      done(null);
+      done("taken");
     });
     const [a, b] = [worker(1), worker(2)];
     const replies = await Promise.all([handle.add(a), handle.add(b)]);
@@ -109,32 +177,78 @@ describe("RoundRobinHandle", () => {
       assert.deepEqual(reply, { mode: "rr", port: 40001, address: "0.0.0.0", family: "IPv4" });
     }
     for (const name of ["c1", "c2", "c3", "c4"]) opener.opened[0].accept!(socket(name));
-    assert.deepEqual(handedTo, ["c1->1", "c2->2", "c3->1", "c4->2"]);
+    assert.deepEqual(
+      handedTo,
+      ["c1->1", "c2->2", "c3->1", "c4->2"],
+      "short connections split exactly evenly",
+    );
   });
 
-  test("a worker that cannot take a connection passes it on; with nobody left it is dropped", async () => {
+  test("a worker gets its next connection only once it has answered for the last one", async () => {
+    const opener = new FakeOpener();
+    const answers: (() => void)[] = [];
+    const handedTo: string[] = [];
+    const handle = new RoundRobinHandle<FakeWorker>(request(), opener, (to, s, done) => {
+      handedTo.push(`${(s as { name: string }).name}->${to.id}`);
+      answers.push(() => done("taken"));
+    });
+    const [a, b] = [worker(1), worker(2)];
+    await handle.add(a);
+    await handle.add(b);
+    for (const name of ["c1", "c2", "c3"]) opener.opened[0].accept!(socket(name));
+    assert.deepEqual(handedTo, ["c1->1", "c2->2"], "c3 waits: both workers are busy");
+    answers[1]();
+    assert.deepEqual(handedTo, ["c1->1", "c2->2"], "it is worker 1's turn: c3 waits a moment for its answer");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.deepEqual(handedTo, ["c1->1", "c2->2", "c3->2"], "then goes to the worker that is free");
+    answers[0]();
+    answers[2]();
+    opener.opened[0].accept!(socket("c4"));
+    opener.opened[0].accept!(socket("c5"));
+    assert.deepEqual(
+      handedTo.slice(3),
+      ["c4->1", "c5->2"],
+      "the turn goes on in order, whoever answered first",
+    );
+  });
+
+  test("a refused connection goes to another worker; one every worker refused is dropped", async () => {
     const opener = new FakeOpener();
     const refusing = new Set([1]);
-    const taken: number[] = [];
-    const handle = new RoundRobinHandle<FakeWorker>(request(), opener, (to, _s, done) => {
-      if (refusing.has(to.id)) return done(new Error("channel closed"));
-      taken.push(to.id);
-      done(null);
+    const taken: string[] = [];
+    const handle = new RoundRobinHandle<FakeWorker>(request(), opener, (to, s, done) => {
+      if (refusing.has(to.id)) return done("refused", s);
+      taken.push(`${(s as { name: string }).name}->${to.id}`);
+      done("taken");
     });
     const [a, b] = [worker(1), worker(2)];
     await handle.add(a);
     await handle.add(b);
     opener.opened[0].accept!(socket("x"));
-    assert.deepEqual(taken, [2]);
+    assert.deepEqual(taken, ["x->2"]);
     refusing.add(2);
     const lost = socket("y");
     opener.opened[0].accept!(lost);
     assert.equal(lost.destroyed, true);
   });
 
+  test("a worker that cannot be reached is skipped, and the connection goes to another", async () => {
+    const opener = new FakeOpener();
+    const taken: string[] = [];
+    const handle = new RoundRobinHandle<FakeWorker>(request(), opener, (to, s, done) => {
+      if (to.id === 1) return done("failed");
+      taken.push(`${(s as { name: string }).name}->${to.id}`);
+      done("taken");
+    });
+    await handle.add(worker(1));
+    await handle.add(worker(2));
+    for (const name of ["c1", "c2", "c3"]) opener.opened[0].accept!(socket(name));
+    assert.deepEqual(taken, ["c1->2", "c2->2", "c3->2"]);
+  });
+
   test("removing the last worker closes the port, also when it is still opening", async () => {
     const opener = new FakeOpener();
-    const handle = new RoundRobinHandle<FakeWorker>(request(), opener, (_to, _s, done) => done(null));
+    const handle = new RoundRobinHandle<FakeWorker>(request(), opener, (_to, _s, done) => done("taken"));
     const [a, b] = [worker(1), worker(2)];
     await handle.add(a);
     await handle.add(b);
@@ -143,7 +257,7 @@ describe("RoundRobinHandle", () => {
     assert.equal(handle.remove(b), true);
     assert.equal(opener.opened[0].closed, true);
 
-    const early = new RoundRobinHandle<FakeWorker>(request(9000), opener, (_to, _s, done) => done(null));
+    const early = new RoundRobinHandle<FakeWorker>(request(9000), opener, (_to, _s, done) => done("taken"));
     assert.equal(early.remove(a), true);
     await Promise.resolve();
     await Promise.resolve();
@@ -153,7 +267,7 @@ describe("RoundRobinHandle", () => {
   test("a port that cannot be opened: the worker is told why and not added", async () => {
     const opener = new FakeOpener();
     opener.fail = "EADDRINUSE";
-    const handle = new RoundRobinHandle<FakeWorker>(request(), opener, (_to, _s, done) => done(null));
+    const handle = new RoundRobinHandle<FakeWorker>(request(), opener, (_to, _s, done) => done("taken"));
     const reply = await handle.add(worker(1));
     assert.equal(reply.errno, "EADDRINUSE");
     assert.match(reply.error ?? "", /EADDRINUSE/);
@@ -178,14 +292,30 @@ describe("SharedHandle", () => {
 });
 
 describe("ReusePortHandle", () => {
-  test("a fixed port: every worker binds it at once, and the primary opens nothing", async () => {
-    const handle = new ReusePortHandle<FakeWorker>(request(8000));
+  test("a fixed port: checked free once, then every worker binds it, and the primary holds nothing", async () => {
+    const opener = new FakeOpener();
+    const handle = new ReusePortHandle<FakeWorker>(request(8000), opener, true);
     assert.deepEqual(await handle.add(worker(1)), { mode: "reuseport", port: 8000 });
     assert.deepEqual(await handle.add(worker(2)), { mode: "reuseport", port: 8000 });
+    assert.deepEqual(opener.probed, [8000]);
+    assert.equal(opener.opened.length, 0);
+  });
+
+  test("a fixed port something else holds: EADDRINUSE, as under Node (not a silent share)", async () => {
+    const opener = new FakeOpener();
+    opener.taken.add(8000);
+    const reply = await new ReusePortHandle<FakeWorker>(request(8000), opener, true).add(worker(1));
+    assert.equal(reply.errno, "EADDRINUSE");
+    const bound = new ReusePortHandle<FakeWorker>(request(8000), opener, false);
+    assert.equal(
+      (await bound.add(worker(1))).errno,
+      undefined,
+      "not checked when the server bound it already",
+    );
   });
 
   test("port 0: the first worker chooses, the others wait for the port it reports", async () => {
-    const handle = new ReusePortHandle<FakeWorker>(request(0));
+    const handle = new ReusePortHandle<FakeWorker>(request(0), new FakeOpener(), true);
     const [a, b, c] = [worker(1), worker(2), worker(3)];
     assert.deepEqual(await handle.add(a), { mode: "reuseport", port: 0 });
     let second: ServerReply | undefined;
@@ -202,7 +332,7 @@ describe("ReusePortHandle", () => {
   });
 
   test("a chooser that leaves before reporting lets exactly one waiting worker choose", async () => {
-    const handle = new ReusePortHandle<FakeWorker>(request(0));
+    const handle = new ReusePortHandle<FakeWorker>(request(0), new FakeOpener(), true);
     const [a, b, c] = [worker(1), worker(2), worker(3)];
     await handle.add(a);
     const replies: ServerReply[] = [];
@@ -220,12 +350,16 @@ describe("SharedPorts: the primary's registry", () => {
   function registry(policy: SchedulingPolicy = SCHED_RR) {
     const opener = new FakeOpener();
     const sent: string[] = [];
-    const ports = new SharedPorts<FakeWorker>(() => opener, () => policy, {
-      canPassHandles: (w) => w.canPassHandles,
+    const ports = new SharedPorts<FakeWorker>(() => opener, () => ({ policy, chosen: false }), {
+      handles: (w) => w.handles,
       isConnected: (w) => w.connected,
       sendConnection: (w, key, s, done) => {
         sent.push(`${key}:${(s as { name: string }).name}->${w.id}`);
-        done(null);
+        done("taken");
+      },
+      sendDatagram: (w, key, data) => {
+        sent.push(`${key}:${data}->${w.id}`);
+        return w.connected;
       },
     });
     return { opener, ports, sent };
@@ -233,7 +367,7 @@ describe("SharedPorts: the primary's registry", () => {
 
   test("one handle per key and mode: workers that cannot take handles reuse the port beside round-robin", async () => {
     const { opener, ports, sent } = registry();
-    const [a, b, deno] = [worker(1), worker(2), worker(3, false)];
+    const [a, b, deno] = [worker(1), worker(2), worker(3, "none")];
     assert.equal((await ports.query(a, request(0))).mode, "rr");
     assert.equal((await ports.query(b, request(0))).mode, "rr");
     assert.equal((await ports.query(deno, request(0))).mode, "reuseport");
@@ -272,6 +406,37 @@ describe("SharedPorts: the primary's registry", () => {
     a.connected = false;
     await pending;
     assert.equal(opener.opened[0].closed, true, "its handle had no other worker and closed");
+  });
+
+  test("UDP: the primary's socket deals datagrams out in turn, skips a gone worker, and sends for workers", async () => {
+    const { opener, ports, sent } = registry();
+    const [a, b] = [worker(1), worker(2)];
+    const udp = request(0, { transport: "udp4", key: "0.0.0.0:0:udp4:-1" });
+    assert.deepEqual(await ports.query(a, udp), {
+      mode: "dgram",
+      port: 50000,
+      address: "127.0.0.1",
+      family: "IPv4",
+    });
+    await ports.query(b, udp);
+    assert.equal(opener.datagrams.length, 1, "one socket for both");
+    for (const data of ["d1", "d2", "d3"]) opener.datagrams[0].receive(data);
+    b.connected = false;
+    opener.datagrams[0].receive("d4");
+    assert.deepEqual(sent.map((line) => line.split(":").at(-1)), [
+      "d1->1",
+      "d2->2",
+      "d3->1",
+      "d4->2",
+      "d4->1",
+    ]);
+    let result: DatagramSent | undefined;
+    ports.sendto(a, udp.key, { data: "out", port: 9, address: "127.0.0.1" }, (r) => result = r);
+    assert.deepEqual(result, { bytes: 3 });
+    assert.deepEqual(opener.datagrams[0].sent, ["out->9"]);
+    ports.removeWorker(a);
+    ports.removeWorker(b);
+    assert.equal(opener.datagrams[0].closed, true);
   });
 
   test("bound settles a port-0 reuse-port listen for the worker that chose", async () => {

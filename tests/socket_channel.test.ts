@@ -315,7 +315,7 @@ describe("socket channel", () => {
       assert.throws(
         () => worker.channel.send({ op: "echo" }, new net.Socket(), () => called = true),
         (error: Error & { code?: string }) =>
-          error.code === "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM" && /SCM_RIGHTS/.test(error.message),
+          error.code === "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM" && /relay/.test(error.message),
       );
       worker.channel.send({ op: "echo", after: true }, undefined, noop);
       assert.deepEqual(await worker.inbox.next("echo"), { op: "echo", after: true });

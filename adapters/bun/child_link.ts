@@ -5,6 +5,7 @@
  * @module
  */
 
+import net from "node:net";
 import type { ChildEvents, SpawnRequest, WorkerIdentity } from "../../src/contract/mod.ts";
 import { ChildLinkBase, nodeReadable, stdioEntries } from "../shared/child_link_base.ts";
 import { bun, type BunSubprocess } from "./globals.ts";
@@ -28,7 +29,8 @@ export class BunChildLink extends ChildLinkBase {
       cmd: [request.execPath, ...request.execArgv, request.exec, ...request.args],
       cwd: request.cwd,
       env: { ...request.env, [request.identityVariable]: JSON.stringify(identity) },
-      stdio: stdioEntries(request).filter((entry) => entry !== "ipc").map((entry) => entry ?? "inherit"),
+      // Bun's IPC needs no stdio slot: an `ipc` entry keeps its place (so later fds keep theirs) but stays unused.
+      stdio: stdioEntries(request).map((entry) => entry === "ipc" ? "ignore" : entry ?? "inherit"),
       serialization: request.serialization,
       ipc: (message, _subprocess, handle) => this.reportMessage(message, handle),
       onDisconnect: () => {
@@ -70,9 +72,17 @@ export class BunChildLink extends ChildLinkBase {
     return this.#stderr ??= nodeReadable(this.#child.stderr);
   }
 
+  /** All of the worker's stdio by fd; Bun gives an extra `pipe` as its file descriptor number. */
+  override get stdio(): readonly unknown[] {
+    return [this.stdin, this.stdout, this.stderr, ...(this.#child.stdio ?? []).slice(3)];
+  }
+
   /** Sends a message and maybe a handle; serialization errors throw synchronously. */
   send(message: unknown, handle: unknown, callback: ((error: Error | null) => void) | undefined): boolean {
     const sent = handle === undefined ? this.#child.send(message) : this.#child.send(message, handle);
+    // Node closes the sender's copy of a socket it sent (its `keepOpen` is off by default); Bun keeps it, which would
+    // hold every handed-over connection open in the primary.
+    if (handle instanceof net.Socket) handle.destroy();
     if (callback !== undefined) queueMicrotask(() => callback(null));
     return sent;
   }

@@ -16,6 +16,8 @@ export interface BunSubprocess {
   readonly stdout: unknown;
   /** Standard error when piped (a web `ReadableStream`). */
   readonly stderr: unknown;
+  /** Every stdio entry by fd (extra pipes as file descriptor numbers). */
+  readonly stdio?: readonly unknown[];
   /** Sends a message (and maybe a handle) over the IPC channel. */
   send(message: unknown, handle?: unknown): boolean;
   /** Closes the IPC channel. */

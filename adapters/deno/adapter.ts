@@ -27,6 +27,7 @@ import type {
 } from "../../src/contract/mod.ts";
 import { connectParent } from "../ipc/connect_parent.ts";
 import { ProcessChildLink } from "../node/child_link.ts";
+import { installDgramHooks } from "../servers/dgram_hooks.ts";
 import { installNetServerHooks } from "../servers/net_hooks.ts";
 import { netPortOpener } from "../servers/net_ports.ts";
 import { scriptExists } from "../shared/process_host.ts";
@@ -41,6 +42,13 @@ const PLATFORMS: Record<string, string> = { windows: "win32", solaris: "sunos", 
 /** A file URL as a path; other specifiers (`https:`, `npm:`, `jsr:`) as they are. */
 function modulePath(specifier: string): string {
   return specifier.startsWith("file:") ? fileURLToPath(specifier) : specifier;
+}
+
+/** Whether a request asks for stdio beyond fds 0-2 (beyond the IPC channel, which either spawner provides). */
+function needsExtraFds(request: SpawnRequest): boolean {
+  return (request.stdio ?? []).some((entry, fd) =>
+    fd > 2 && entry !== "ipc" && entry !== "ignore" && entry !== null && entry !== undefined
+  );
 }
 
 /** How Deno workers are started: `Deno.Command` (the default) or `node:child_process` (handles pass). */
@@ -62,12 +70,14 @@ export class DenoAdapter implements Adapter {
   /** Facts about this process; the environment is empty without `--allow-env`. */
   host(): HostInfo {
     const deno = denoGlobal();
+    // Node's `process.argv`, which programs may change, as Node's setupPrimary() reads it.
+    const argv = (globalThis as { process?: { argv?: string[]; execArgv?: string[] } }).process;
     return {
       runtime: "deno",
       execPath: deno.execPath(),
-      mainModule: modulePath(deno.mainModule),
-      args: [...deno.args],
-      execArgv: denoExecArgv(deno),
+      mainModule: argv?.argv?.[1] ?? modulePath(deno.mainModule),
+      args: argv?.argv?.slice(2) ?? [...deno.args],
+      execArgv: [...argv?.execArgv ?? []],
       pid: deno.pid,
       platform: PLATFORMS[deno.build.os] ?? deno.build.os,
       env: granted(deno, { name: "env" }) ? deno.env.toObject() : {},
@@ -103,9 +113,15 @@ export class DenoAdapter implements Adapter {
     });
   }
 
-  /** Starts a worker. */
+  /**
+   * Starts a worker: with `Deno.Command`, or with `node:child_process` on that route and for a worker that needs
+   * more file descriptors than fds 0-2 (`stdio: [..., "ipc", "pipe"]`), which `Deno.Command` cannot give. Either way
+   * the command line is the same, with this primary's permissions.
+   */
   spawn(request: SpawnRequest, events: ChildEvents): ChildLink {
-    if (this.#spawner === "command") return new DenoChildLink(denoGlobal(), request, events);
+    if (this.#spawner === "command" && !needsExtraFds(request)) {
+      return new DenoChildLink(denoGlobal(), request, events);
+    }
     return new ProcessChildLink(request, events, {
       canPassHandles: request.runtime === "deno",
       checkJson: true,
@@ -136,6 +152,7 @@ export class DenoAdapter implements Adapter {
   /** Makes node:net servers and `Deno.serve` share their ports. */
   installServerHooks(bridge: ServerBridge): void {
     installNetServerHooks(bridge);
+    installDgramHooks(bridge);
     installDenoServeHook(bridge);
   }
 

@@ -7,9 +7,11 @@
  */
 
 import type { ChildEvents, SpawnRequest, StdioEntry, WorkerIdentity } from "../../src/contract/mod.ts";
-import { accessDenied, unavailable } from "../../src/errors.ts";
+import { accessDenied, handlesUnsupported, unavailable } from "../../src/errors.ts";
+import net from "node:net";
 import { newToken, type PendingPeer, sharedChannelAcceptor } from "../ipc/socket/acceptor.ts";
 import { SocketChannel } from "../ipc/socket/channel.ts";
+import { RELAY_KEY, RETURN_KEY, SocketRelay } from "../ipc/socket/relay.ts";
 import { ChildLinkBase, nodeReadable, nodeWritable, stdioEntries } from "../shared/child_link_base.ts";
 import { withIdentityGrant } from "./command_line.ts";
 import { type DenoChildProcess, type DenoNamespace, type DenoStdio, granted } from "./globals.ts";
@@ -71,8 +73,16 @@ function acceptorPath(): string {
 
 /** The primary's end of one worker started with `Deno.Command`. */
 export class DenoChildLink extends ChildLinkBase {
-  /** Deno cannot pass socket or server handles to a child. */
-  readonly canPassHandles: boolean = false;
+  /** Sockets pass through a relay (./../ipc/socket/relay.ts); server handles cannot pass. */
+  readonly canPassHandles: boolean = true;
+  /** A relayed socket stays the primary's until the worker took it. */
+  override readonly keepsHandles: boolean = true;
+  /** Deno has no way to send a file descriptor to a `Deno.Command` child: sockets are relayed. */
+  override readonly relaysHandles: boolean = true;
+  /** Relays waiting for the worker's answer, by the socket they carry. */
+  #relays = new Map<unknown, SocketRelay>();
+  /** Every relay of this worker, by token, for a socket the worker sends back. */
+  #relaysByToken = new Map<string, SocketRelay>();
   #child: DenoChildProcess | undefined;
   #channel: SocketChannel;
   #pending: PendingPeer | undefined;
@@ -89,7 +99,7 @@ export class DenoChildLink extends ChildLinkBase {
     this.#stdio = denoStdio(stdioEntries(request));
     const execArgv = withIdentityGrant(deno, request);
     this.#channel = new SocketChannel(request.serialization, {
-      message: (message) => this.reportMessage(message, undefined),
+      message: (message) => this.#received(message),
       error: (error) => this.reportError(error),
       close: () => this.reportDisconnect(),
     });
@@ -176,9 +186,41 @@ export class DenoChildLink extends ChildLinkBase {
     return this.#streams.stderr ??= this.#stdio[2] === "piped" ? nodeReadable(this.#child?.stderr) : null;
   }
 
-  /** Sends a message; throws for a handle or a message that cannot be encoded. */
-  send(message: unknown, handle: unknown, callback: ((error: Error | null) => void) | undefined): boolean {
-    return this.#channel.send(message, handle, callback);
+  /**
+   * Sends a message; a socket goes with it through a relay (with `keepOpen`, joined only once the worker took it).
+   * Throws for any other handle, or a message that cannot be encoded.
+   */
+  send(
+    message: unknown,
+    handle: unknown,
+    callback: ((error: Error | null) => void) | undefined,
+    keepOpen = false,
+  ): boolean {
+    if (handle === undefined || handle === null) return this.#channel.send(message, undefined, callback);
+    if (!(handle instanceof net.Socket)) throw handlesUnsupported();
+    const relay = new SocketRelay(handle, sharedChannelAcceptor());
+    this.#relaysByToken.set(relay.ticket.token, relay);
+    handle.once("close", () => this.#relaysByToken.delete(relay.ticket.token));
+    if (keepOpen) this.#relays.set(handle, relay);
+    else relay.take();
+    return this.#channel.send({ [RELAY_KEY]: relay.ticket, message }, undefined, callback);
+  }
+
+  /** A message from the worker; one that gives back a relayed socket comes with the original socket. */
+  #received(message: unknown): void {
+    const token = (message as Record<string, unknown> | null)?.[RETURN_KEY];
+    if (typeof token !== "string") return this.reportMessage(message, undefined);
+    const relay = this.#relaysByToken.get(token);
+    this.#relaysByToken.delete(token);
+    this.reportMessage((message as { message: unknown }).message, relay?.unjoin());
+  }
+
+  /** The worker took a relayed socket (join it) or refused it (it stays the primary's, untouched). */
+  override release(handle: unknown, taken: boolean): void {
+    const relay = this.#relays.get(handle);
+    this.#relays.delete(handle);
+    if (taken) relay?.take();
+    else relay?.giveUp();
   }
 
   /** Closes the channel (after flushing what was sent). */

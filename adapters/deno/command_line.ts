@@ -23,13 +23,8 @@ export function denoExecArgv(deno: DenoNamespace): string[] {
   return ["run", ...allowed, "--no-prompt", "--unstable-net"];
 }
 
-/** The runtime arguments for a worker on `runtime` from a Node or Bun primary (same runtime: `own`'s). */
-export function processExecArgv(
-  runtime: RuntimeName,
-  own: RuntimeName,
-  ownExecArgv: readonly string[],
-): string[] {
-  if (runtime === own) return [...ownExecArgv];
+/** What a worker on `runtime` needs before its own flags, from a Node or Bun primary (which holds everything). */
+export function processExecArgv(runtime: RuntimeName): string[] {
   return runtime === "deno" ? ["run", "--allow-all", "--no-prompt", "--unstable-net"] : [];
 }
 

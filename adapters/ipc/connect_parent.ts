@@ -27,8 +27,20 @@ export function connectParent(
   checkJson = false,
 ): ParentLink {
   if (identity.channel !== "socket") return connectProcessParent(proc, events, hooks, checkJson);
-  const socket = connectSocketParent(identity, events);
+  // As Node's channel does, the process itself hears that the channel closed (after the cluster's worker has).
+  const socket = connectSocketParent(identity, {
+    message: events.message,
+    disconnect: () => {
+      events.disconnect();
+      (proc as { emit(event: string): boolean }).emit("disconnect");
+    },
+  });
   const deliver = installProcessMessaging(proc, hooks, { open: false });
+  // Node's `process.channel`, whose ref()/unref() decide whether the channel keeps the worker alive.
+  if ((proc as { channel?: unknown }).channel === undefined) {
+    const channel = { ref: () => socket.ref(), unref: () => socket.unref() };
+    Object.defineProperty(proc, "channel", { value: channel, configurable: true, writable: true });
+  }
   return {
     get connected() {
       return socket.connected;

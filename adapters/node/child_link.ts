@@ -25,6 +25,8 @@ export interface ProcessChildLinkOptions {
 export class ProcessChildLink extends ChildLinkBase {
   /** Whether this link passes handles. */
   readonly canPassHandles: boolean;
+  /** Node's `keepOpen` keeps the primary's copy of a socket it sent (Node, Deno and Bun's `child_process`). */
+  override readonly keepsHandles: boolean = true;
   #child: ChildProcess;
   #checkJson: boolean;
 
@@ -81,12 +83,23 @@ export class ProcessChildLink extends ChildLinkBase {
     return this.#child.stderr;
   }
 
+  /** All of the worker's stdio by fd, extra pipes included (`stdio: [..., "ipc", "pipe"]`). */
+  override get stdio(): readonly unknown[] {
+    return this.#child.stdio;
+  }
+
   /** Sends a message and maybe a handle; serialization errors throw synchronously. */
-  send(message: unknown, handle: unknown, callback: ((error: Error | null) => void) | undefined): boolean {
+  send(
+    message: unknown,
+    handle: unknown,
+    callback: ((error: Error | null) => void) | undefined,
+    keepOpen = false,
+  ): boolean {
     if (this.#checkJson) JSON.stringify(message);
+    const options = { keepOpen };
     // Without a callback Node reports a failed send as the child's `error` event, which reaches `reportError`.
-    if (callback === undefined) return this.#child.send(message as never, handle as never);
-    return this.#child.send(message as never, handle as never, {}, (error) => callback(error ?? null));
+    if (callback === undefined) return this.#child.send(message as never, handle as never, options);
+    return this.#child.send(message as never, handle as never, options, (error) => callback(error ?? null));
   }
 
   /** Closes the IPC channel. */

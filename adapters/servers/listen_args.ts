@@ -7,6 +7,7 @@
  */
 
 import net from "node:net";
+import { resolve } from "node:path";
 import type { ServerRequest } from "../../src/contract/mod.ts";
 
 type Callback = (...args: unknown[]) => void;
@@ -75,13 +76,15 @@ export function parseListenArguments(args: unknown[]): ParsedListen {
 export function serverRequest(options: ListenOptions, prefersReusePort: boolean): ServerRequest {
   const fd = typeof options.fd === "number" ? options.fd : -1;
   if (options.path !== undefined) {
+    // Relative to this worker's working directory, as Node's child.js resolves it (abstract names stay as they are).
+    const path = options.path.startsWith("\0") ? options.path : resolve(options.path);
     return {
-      key: `${options.path}:-1:-1:${fd}`,
+      key: `${path}:-1:-1:${fd}`,
       address: null,
       port: -1,
       addressType: -1,
       fd,
-      path: options.path,
+      path,
       prefersReusePort,
     };
   }

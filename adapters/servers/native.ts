@@ -63,6 +63,8 @@ export function registerNativeServer(
     });
   };
   if (asked) report();
-  else bridge.query(request).then((reply) => reply.errno === undefined && report());
+  else {bridge.query(Object.assign(request, { bound: true })).then((reply) =>
+      reply.errno === undefined && report()
+    );}
   server.finished?.then(closed, closed);
 }

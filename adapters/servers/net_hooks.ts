@@ -71,7 +71,14 @@ function listenShared(
     server.emit("error", listenError(reply, request));
     return;
   }
-  const untrack = bridge.track({ close: (done) => server.listening ? server.close(() => done()) : done() });
+  const untrack = bridge.track({
+    close(done) {
+      if (server.listening) return void server.close(() => done());
+      // Still binding (the worker is leaving): close it as soon as it listens, or it would keep the worker alive.
+      server.once("listening", () => server.close());
+      done();
+    },
+  });
   const onError = () => {
     untrack();
     bridge.closed(request.key);
@@ -93,7 +100,7 @@ function listenShared(
       port: reply.port,
     };
     if (request.path !== undefined) {
-      Object.defineProperty(server, "address", { value: () => request.path, configurable: true });
+      Object.defineProperty(server, "address", { value: () => options.path, configurable: true });
     } else {
       Object.defineProperty(server, "address", { value: () => ({ ...shared }), configurable: true });
     }
@@ -130,11 +137,11 @@ interface AcceptOptions {
  * delayed ACK), `maxConnections`, and the connection count that `getConnections()` and `close()` rely on (the
  * runtime's socket decrements it when it closes).
  */
-function acceptHandedOver(server: net.Server, socket: net.Socket): void {
+function acceptHandedOver(server: net.Server, socket: net.Socket): boolean {
   const options = server as unknown as AcceptOptions;
+  // A full server refuses (the primary gives the connection to another worker), as Node's worker does.
   if (options.maxConnections !== undefined && (options._connections ?? 0) >= options.maxConnections) {
-    socket.destroy();
-    return;
+    return false;
   }
   if (options.noDelay) socket.setNoDelay(true);
   if (options.keepAlive) socket.setKeepAlive(true, options.keepAliveInitialDelay ?? 0);
@@ -144,7 +151,10 @@ function acceptHandedOver(server: net.Server, socket: net.Socket): void {
     (socket as { _server?: net.Server })._server = server;
   }
   (socket as { server?: net.Server }).server = server;
+  // As the server's own accept would make it (http.Server keeps half-closed connections open).
+  socket.allowHalfOpen = (server as unknown as { allowHalfOpen?: boolean }).allowHalfOpen === true;
   server.emit("connection", socket);
+  return true;
 }
 
 function reportedAddress(server: net.Server, request: ServerRequest, reply: ServerReply): ServerAddress {

@@ -1,13 +1,16 @@
 /**
- * The primary's listening sockets for shared ports, made with `node:net` (which Node, Deno and Bun all provide).
+ * The primary's listening sockets for shared ports, made with `node:net` (which Node, Deno and Bun all provide), and
+ * its UDP sockets (./dgram_ports.ts).
  *
  * @module
  */
 
 import net from "node:net";
+import { relative } from "node:path";
 import process from "node:process";
 import type { OpenPort, PortOpener, ServerRequest } from "../../src/contract/mod.ts";
 import { detectRuntime } from "../shared/runtime.ts";
+import { openDatagram } from "./dgram_ports.ts";
 
 interface NetInternals {
   _createServerHandle?: (
@@ -22,13 +25,20 @@ interface NetInternals {
 /** The `listen()` options for a request. */
 function listenOptions(request: ServerRequest): net.ListenOptions {
   if (request.fd >= 0) return { fd: request.fd } as net.ListenOptions;
-  if (request.path !== undefined) return { path: request.path, backlog: request.backlog };
+  if (request.path !== undefined) return { path: shortestPath(request.path), backlog: request.backlog };
   return {
     port: request.port,
     host: request.address ?? undefined,
     backlog: request.backlog,
     ipv6Only: request.ipv6Only,
   };
+}
+
+/** The shorter of an absolute socket path and the same path relative to here: paths are limited to ~100 bytes. */
+function shortestPath(path: string): string {
+  if (path.startsWith("\0")) return path;
+  const here = relative(process.cwd(), path);
+  return here.length < path.length ? here : path;
 }
 
 /** Whether node:net can bind with SO_REUSEPORT here: Deno and Bun can; Node from 22.12 (and 23.1). */
@@ -51,7 +61,22 @@ export function netPortOpener(): PortOpener {
       }
       return openAccepting(request, onConnection);
     },
+    probe,
+    openDatagram,
   };
+}
+
+/**
+ * Binds the port alone (no SO_REUSEPORT) and lets it go: rejects with EADDRINUSE when something else holds it. Any
+ * process of the same user could otherwise join the workers' SO_REUSEPORT group, so that two clusters (or a cluster
+ * and another server) would silently split one port, where Node's primary gets EADDRINUSE.
+ */
+function probe(request: ServerRequest): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen({ ...listenOptions(request), exclusive: true }, () => server.close(() => resolve()));
+  });
 }
 
 function openAccepting(
@@ -80,13 +105,21 @@ function openAccepting(
 
 function openHandle(internals: NetInternals, request: ServerRequest): OpenPort {
   const create = internals._createServerHandle!;
-  const handle = create(request.address, request.port, request.addressType, request.fd, 0);
+  // libuv's UV_TCP_IPV6ONLY, as Node's listen passes it for `ipv6Only: true`.
+  const flags = request.ipv6Only ? 1 : 0;
+  const handle = create(request.address, request.port, request.addressType, request.fd, flags);
   if (typeof handle === "number") {
     const code = handle === -98 ? "EADDRINUSE" : handle === -13 ? "EACCES" : `E${-handle}`;
     throw Object.assign(new Error(`listen ${code}`), { code });
   }
   const out: Record<string, unknown> = {};
-  handle.getsockname?.(out);
+  const failed = handle.getsockname?.(out) ?? 0;
+  // libuv reports EADDRINUSE from bind() only at listen(), and a listen() after a failed bind binds a random port:
+  // check that the socket holds the port asked for (as Node's checkBindError does in the worker).
+  if (request.port > 0 && (failed !== 0 || out.port !== request.port)) {
+    handle.close();
+    throw Object.assign(new Error("listen EADDRINUSE"), { code: "EADDRINUSE" });
+  }
   return {
     port: typeof out.port === "number" ? out.port : request.port,
     address: typeof out.address === "string" ? out.address : request.address ?? "",

@@ -48,6 +48,10 @@ export abstract class ChildLinkBase implements ChildLink {
 
   /** Whether `send` accepts a socket or server handle on this link. */
   abstract readonly canPassHandles: boolean;
+  /** Whether `send` keeps the sender's copy of a socket open on request (`node:child_process` does). */
+  readonly keepsHandles: boolean = false;
+  /** Whether sockets reach the worker through a relay in the primary. */
+  readonly relaysHandles: boolean = false;
   /** Process id, once spawned. */
   abstract readonly pid: number | undefined;
   /** Whether the channel is open. */
@@ -63,11 +67,17 @@ export abstract class ChildLinkBase implements ChildLink {
     message: unknown,
     handle: unknown,
     callback: ((error: Error | null) => void) | undefined,
+    keepOpen?: boolean,
   ): boolean;
   /** Closes the channel. */
   abstract disconnect(): void;
   /** Sends a signal to the running process; false (or a throw) when it could not be signalled. */
   protected abstract signal(signal: string): boolean;
+
+  /** The child's stdio by fd: the three standard streams, unless the runtime gives more. */
+  get stdio(): readonly unknown[] {
+    return [this.stdin, this.stdout, this.stderr];
+  }
 
   /** Exit code, or null while running or when a signal ended the process. */
   get exitCode(): number | null {
@@ -82,6 +92,11 @@ export abstract class ChildLinkBase implements ChildLink {
   /** Whether the process has ended. */
   protected get exited(): boolean {
     return this.#exit !== undefined;
+  }
+
+  /** Lets go of the primary's copy of a socket the worker took (a refused one stays as it is). */
+  release(handle: unknown, taken: boolean): void {
+    if (taken) (handle as { destroy?: () => void } | undefined)?.destroy?.();
   }
 
   /** Sends a signal; false once the process has ended or when it cannot be signalled. */

@@ -24,6 +24,7 @@ import type {
 } from "../../src/contract/mod.ts";
 import { processExecArgv } from "../deno/command_line.ts";
 import { connectParent } from "../ipc/connect_parent.ts";
+import { installDgramHooks } from "../servers/dgram_hooks.ts";
 import { installNetServerHooks } from "../servers/net_hooks.ts";
 import { netPortOpener } from "../servers/net_ports.ts";
 import { processHost, scriptExists, takeEnv } from "./process_host.ts";
@@ -34,7 +35,7 @@ export interface ProcessAdapterParts {
   name: RuntimeName;
   /** The runtime this process runs on. */
   runtime: RuntimeName;
-  /** The main module, where `process.argv[1]` is not it (Bun: `Bun.main`). */
+  /** The main module, where `process.argv` has none (Bun: `Bun.main`). */
   mainModule?: () => string;
   /** Starts a worker. */
   spawn(request: SpawnRequest, events: ChildEvents): ChildLink;
@@ -65,12 +66,11 @@ export class ProcessAdapter implements Adapter {
     return takeEnv(name);
   }
 
-  /** This executable and its arguments for the same runtime; the runtime's name, found on PATH, for another. */
+  /** This executable for the same runtime, else the runtime's name, found on PATH. */
   workerCommand(runtime: RuntimeName): WorkerCommand {
-    const own = this.#parts.runtime;
     return {
-      execPath: runtime === own ? process.execPath : runtime,
-      execArgv: processExecArgv(runtime, own, process.execArgv),
+      execPath: runtime === this.#parts.runtime ? process.execPath : runtime,
+      execArgv: processExecArgv(runtime),
     };
   }
 
@@ -102,6 +102,7 @@ export class ProcessAdapter implements Adapter {
   /** Makes node:net servers (and the runtime's native server) share their ports. */
   installServerHooks(bridge: ServerBridge): void {
     installNetServerHooks(bridge);
+    installDgramHooks(bridge);
     this.#parts.installNativeServerHook?.(bridge);
   }
 

@@ -18,12 +18,15 @@ function environment(): Record<string, string> {
   return env;
 }
 
-/** Host facts for a runtime that keeps Node's `process.argv` layout (`[execPath, script, ...args]`). */
-export function processHost(runtime: RuntimeName, mainModule: string | undefined): HostInfo {
+/**
+ * Host facts for a runtime that keeps Node's `process.argv` layout (`[execPath, script, ...args]`), read as Node's
+ * `setupPrimary()` reads them (the script is `process.argv[1]`; `fallbackMain` where there is none).
+ */
+export function processHost(runtime: RuntimeName, fallbackMain: string | undefined): HostInfo {
   return {
     runtime,
     execPath: process.execPath,
-    mainModule: resolve(mainModule ?? process.argv[1] ?? "."),
+    mainModule: process.argv[1] ?? resolve(fallbackMain ?? "."),
     args: process.argv.slice(2),
     execArgv: [...process.execArgv],
     pid: process.pid,

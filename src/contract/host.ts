@@ -17,7 +17,7 @@ export interface HostInfo {
   mainModule: string;
   /** Arguments given to the script. */
   args: string[];
-  /** Runtime arguments that start this script again the same way (for Deno: `run` plus the permissions held). */
+  /** The runtime's own `process.execArgv`: the flags a worker of the same runtime inherits by default. */
   execArgv: string[];
   /** Process id. */
   pid: number;
@@ -31,6 +31,6 @@ export interface HostInfo {
 export interface WorkerCommand {
   /** The executable (this process's own for the same runtime, else the runtime's name, found on PATH). */
   execPath: string;
-  /** Runtime arguments before the script (for Deno: `run` and the permissions the primary holds). */
+  /** What every worker on that runtime needs before its own flags (Deno: `run` and the primary's permissions). */
   execArgv: string[];
 }

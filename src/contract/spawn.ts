@@ -78,20 +78,40 @@ export interface ChildLink {
   readonly connected: boolean;
   /** Whether `send` accepts a socket or server handle on this link. */
   readonly canPassHandles: boolean;
+  /** Whether `send` can keep the sender's copy of a socket open (`keepOpen`), as Node's can. */
+  readonly keepsHandles: boolean;
+  /**
+   * Whether sockets reach the worker through a relay in the primary (the worker cannot receive file descriptors):
+   * they work, at the cost of carrying every byte through the primary.
+   */
+  readonly relaysHandles: boolean;
   /** The child's standard input when piped (a Node `Writable`), else null. */
   readonly stdin: unknown;
   /** The child's standard output when piped (a Node `Readable`), else null. */
   readonly stdout: unknown;
   /** The child's standard error when piped (a Node `Readable`), else null. */
   readonly stderr: unknown;
+  /** All of the child's stdio by fd, as Node's `subprocess.stdio` (extra `pipe` entries too; null where none). */
+  readonly stdio: readonly unknown[];
   /**
    * Sends a message (and optionally a handle). Returns false when the message was queued behind others,
    * as Node's `subprocess.send` does. The callback, when given, runs once the message is handed to the channel,
-   * with an error if it could not be sent; without one, a send error reaches {@link ChildEvents.error}.
+   * with an error if it could not be sent; without one, a send error reaches {@link ChildEvents.error}. With
+   * `keepOpen` (where {@link ChildLink.keepsHandles}), the primary's copy of a socket stays open.
    */
-  send(message: unknown, handle: unknown, callback: ((error: Error | null) => void) | undefined): boolean;
+  send(
+    message: unknown,
+    handle: unknown,
+    callback: ((error: Error | null) => void) | undefined,
+    keepOpen?: boolean,
+  ): boolean;
   /** Closes the IPC channel. */
   disconnect(): void;
   /** Sends a signal; returns false if the process could not be signalled (already dead). */
   kill(signal: string): boolean;
+  /**
+   * The primary is done with a socket it sent with `keepOpen`: the worker took it (`taken`: the primary's copy is
+   * let go), or refused it (the socket stays the primary's, as it was).
+   */
+  release(handle: unknown, taken: boolean): void;
 }

@@ -11,7 +11,7 @@ import type { HostInfo } from "../contract/host.ts";
 import type { ServerReply } from "../contract/sharing.ts";
 import type { ChildEvents } from "../contract/spawn.ts";
 import { ChildProcessView } from "../child_process_view.ts";
-import { invalidArgValue, scriptMissing } from "../errors.ts";
+import { scriptMissing } from "../errors.ts";
 import { createInternalChannel, type InternalChannel } from "../internal_channel.ts";
 import type { SchedulingPolicy } from "../policy.ts";
 import {
@@ -22,16 +22,11 @@ import {
   isInternalMessage,
   type WorkerToPrimary,
 } from "../protocol.ts";
-import {
-  type ClusterSettings,
-  type ResolvedSettings,
-  resolveSettings,
-  validateForkEnv,
-  validateSettings,
-} from "../settings.ts";
+import { type ClusterSettings, forkEnv } from "../settings.ts";
 import { SharedPorts } from "../sharing/registry.ts";
 import { Worker, type WorkerControl } from "../worker.ts";
 import { canTransition, type LifeEvent } from "../worker_state.ts";
+import { PrimarySettings } from "./primary_settings.ts";
 import { type SpawnRecord, spawnRequest } from "./spawn_record.ts";
 import { type ErrorReporter, WorkerLinks } from "./worker_links.ts";
 
@@ -45,11 +40,11 @@ export class PrimaryRole {
   readonly internal: InternalChannel;
   #cluster: EventEmitter;
   #adapter: PrimaryAdapter;
-  #host: HostInfo;
   #report: ErrorReporter;
-  #explicit: ClusterSettings = {};
-  #settings: ResolvedSettings;
+  #settings = new PrimarySettings();
   #policy: SchedulingPolicy;
+  /** Whether the policy was chosen (set, or named in the environment) rather than defaulted. */
+  #policyChosen: boolean;
   /** Set by the first `setupPrimary()` or `fork()`; the policy is frozen from then on, as in Node. */
   #initialized = false;
   #nextId = 0;
@@ -63,27 +58,28 @@ export class PrimaryRole {
   constructor(
     cluster: EventEmitter,
     adapter: PrimaryAdapter,
-    policy: SchedulingPolicy,
+    policy: { policy: SchedulingPolicy; chosen: boolean },
     report: ErrorReporter,
   ) {
     this.#cluster = cluster;
     this.#adapter = adapter;
-    this.#host = adapter.host();
-    this.#policy = policy;
+    this.#policy = policy.policy;
+    this.#policyChosen = policy.chosen;
     this.#report = report;
     const links = this.#links = new WorkerLinks(report);
-    this.#ports = new SharedPorts<Worker>(() => adapter.ports(), () => this.#policy, {
-      canPassHandles: (worker) => links.canPassHandles(worker),
+    const current = () => ({ policy: this.#policy, chosen: this.#policyChosen });
+    this.#ports = new SharedPorts<Worker>(() => adapter.ports(), current, {
+      handles: (worker) => links.handles(worker),
       isConnected: (worker) => worker.isConnected(),
-      sendConnection: (worker, key, socket, done) =>
-        links.sendInternal(worker, internal({ act: "newconn", key }), socket, done),
+      sendConnection: (worker, key, socket, done) => links.sendConnection(worker, key, socket, done),
+      sendDatagram: (worker, key, data, rinfo) =>
+        links.sendInternal(worker, internal({ act: "datagram", key, data, rinfo })),
     });
     const extensions = createInternalChannel((worker, message) =>
       links.sendInternal(worker, internal(message))
     );
     this.internal = extensions.channel;
     this.#receiveExtension = extensions.receive;
-    this.#settings = this.#resolve();
   }
 
   /** The scheduling policy; changes are ignored once the first `setupPrimary()` or `fork()` froze it. */
@@ -92,29 +88,33 @@ export class PrimaryRole {
   }
 
   set policy(value: SchedulingPolicy) {
-    if (!this.#initialized) this.#policy = value;
+    if (this.#initialized) return;
+    this.#policy = value;
+    this.#policyChosen = true;
   }
 
   /** The effective settings (`cluster.settings`). */
-  get settings(): ResolvedSettings {
-    return this.#settings;
+  get settings(): ClusterSettings {
+    return this.#settings.current;
   }
 
-  /** `cluster.setupPrimary(settings)`: merges settings for later forks and emits `setup`. */
-  setup(settings?: unknown): void {
-    Object.assign(this.#explicit, validateSettings(settings));
-    this.#settings = this.#resolve();
+  /**
+   * `cluster.setupPrimary(settings)`, as Node's: Node's defaults (read now), then the earlier calls, then these;
+   * emits `setup` with the result.
+   */
+  setup(settings?: unknown, host: HostInfo = this.#adapter.host()): void {
+    const merged = this.#settings.setup(settings, host);
     this.#initialized = true;
-    const snapshot = this.#settings;
-    queueMicrotask(() => this.#cluster.emit("setup", snapshot));
+    queueMicrotask(() => this.#cluster.emit("setup", merged));
   }
 
   /** `cluster.fork(env)`: starts a worker with the current settings. */
   fork(env?: unknown): Worker {
-    const record = this.#newRecord(env);
+    const host = this.#adapter.host();
+    const record = this.#newRecord(env, host);
     const view = new ChildProcessView((m, h, o, c): boolean => worker.send(m, h, o, c as never));
     const worker = this.#newWorker(record.id, view);
-    const request = spawnRequest(record, this.#adapter.host().env, this.#policy);
+    const request = spawnRequest(record, host.env, this.#policy);
     // Queued before the adapter can queue anything, so that `fork` comes before whatever the child reports.
     let spawned = false;
     queueMicrotask(() => spawned && worker.transition("fork"));
@@ -135,28 +135,21 @@ export class PrimaryRole {
   /** `cluster.disconnect(callback)`: disconnects every worker; the callback runs once all are gone. */
   disconnect(callback?: () => void): void {
     if (callback !== undefined) this.#whenAllGone.push(callback);
-    const live = Object.values(this.workers);
-    if (live.length === 0) {
+    if (this.#records.size === 0) {
       queueMicrotask(() => this.#allGone());
       return;
     }
-    for (const worker of live) if (worker.isConnected()) worker.disconnect();
+    for (const worker of Object.values(this.workers)) if (worker.isConnected()) worker.disconnect();
   }
 
   // --- fork, step by step ---
 
   /** Checks the fork and fixes what the worker starts with; throws before anything is spawned. */
-  #newRecord(env: unknown): SpawnRecord {
-    const extraEnv = validateForkEnv(env);
-    if (!this.#initialized) this.setup();
-    const settings = this.#settings;
-    if (settings.serialization === "advanced" && settings.runtime !== this.#host.runtime) {
-      throw invalidArgValue(
-        "settings.serialization",
-        "advanced",
-        `works only between processes of the same runtime (primary: ${this.#host.runtime}, workers: ${settings.runtime}); use 'json'`,
-      );
-    }
+  #newRecord(env: unknown, host: HostInfo): SpawnRecord {
+    const extraEnv = forkEnv(env);
+    // As Node's fork, which calls setupPrimary() every time.
+    this.setup(undefined, host);
+    const settings = this.#settings.forFork(host, (runtime) => this.#adapter.workerCommand(runtime));
     if (!this.#adapter.fileExists(settings.exec)) throw scriptMissing(settings.exec);
     return { id: ++this.#nextId, env: extraEnv, settings };
   }
@@ -176,7 +169,10 @@ export class PrimaryRole {
       control,
       onTransition: (w, event) => this.#beforeEmit(w, event),
       afterTransition: (w, event, args) => this.#afterEmit(w, event, args),
+      onUnhandledError: (error) =>
+        this.#report(error instanceof Error ? error : new Error(String(error)), worker),
     });
+    worker.on("message", (message, handle) => this.#cluster.emit("message", worker, message, handle));
     return worker;
   }
 
@@ -186,23 +182,22 @@ export class PrimaryRole {
       spawn: () => view.emit("spawn"),
       message: (message, handle) => this.#onMessage(worker, view, message, handle),
       disconnect: () => {
+        // Node reports false, not undefined, when nobody asked the worker to go (here and at exit).
+        worker.exitedAfterDisconnect = worker.exitedAfterDisconnect === true;
         this.#ports.removeWorker(worker);
+        this.#links.disconnected(worker);
         worker.transition("disconnect");
         view.emit("disconnect");
       },
       exit: (code, signal) => {
-        // Node reports false, not undefined, for an exit nobody asked for.
         worker.exitedAfterDisconnect = worker.exitedAfterDisconnect === true;
         this.#ports.removeWorker(worker);
+        this.#links.disconnected(worker);
         worker.transition("exit", code, signal);
         view.emit("exit", code, signal);
       },
-      error: (error) => this.#report(error, worker),
+      error: (error) => view.emit("error", error),
     };
-  }
-
-  #resolve(): ResolvedSettings {
-    return resolveSettings(this.#explicit, this.#host, (runtime) => this.#adapter.workerCommand(runtime));
   }
 
   // --- what a worker asks of the primary ---
@@ -212,27 +207,46 @@ export class PrimaryRole {
       dispatch(this.#handlers, worker, message, handle);
       return;
     }
-    worker.emit("message", message, handle);
-    this.#cluster.emit("message", worker, message, handle);
+    // The worker hears it from its process (as Node's Worker does), and the cluster from the worker.
     view.emit("message", message, handle);
   }
 
   #handlers: Handlers<WorkerToPrimary, Worker> = {
     online: (worker) => worker.transition("online"),
     listening: (worker, message) => {
-      this.#ports.bound(worker, message.key, message.address.port);
-      if (canTransition(worker.state, "listening")) worker.transition("listening", message.address);
+      const { address } = message;
+      this.#ports.bound(worker, message.key, address.port);
+      // Node's four fields (a unix socket's path as its address, no fd as undefined); how the port is shared rides
+      // along unlisted, so that the object has exactly Node's keys.
+      const info = {
+        addressType: address.addressType,
+        address: address.path ?? address.address,
+        port: address.port,
+        fd: address.fd === -1 ? undefined : address.fd,
+      };
+      Object.defineProperty(info, "mode", { value: address.mode, enumerable: false });
+      if (canTransition(worker.state, "listening")) worker.transition("listening", info);
     },
     exitedAfterDisconnect: (worker, message) => {
       worker.exitedAfterDisconnect = true;
       this.#reply(worker, message);
     },
     queryServer: (worker, message) => {
+      // As Node: a worker that is leaving gets no port (and no answer; its channel is about to close).
+      if (worker.exitedAfterDisconnect) return;
       this.#ports.query(worker, message.request).then(({ handle, ...reply }) => {
         this.#reply(worker, message, reply, handle);
       });
     },
     close: (worker, message) => this.#ports.close(worker, message.key),
+    ack: (worker, message, handle) => this.#links.answered(worker, message.ack, message.accepted, handle),
+    sendto: (worker, message) => {
+      this.#ports.sendto(worker, message.key, message, (sent) => {
+        if (message.seq !== undefined) {
+          this.#links.sendInternal(worker, internal({ act: "ack", ack: message.seq, sent }));
+        }
+      });
+    },
     ext: (worker, message) => this.#receiveExtension(worker, message),
   };
 
@@ -245,6 +259,9 @@ export class PrimaryRole {
 
   #disconnect(worker: Worker): void {
     if (!worker.isConnected()) return;
+    // As Node's: a worker asked to go leaves `cluster.workers` at once (code that waits for that list to empty,
+    // say to close its last client connection, would otherwise wait on this worker's own connections).
+    delete this.workers[worker.id];
     this.#ports.removeWorker(worker);
     this.#links.sendInternal(worker, internal({ act: "disconnect" }));
   }
@@ -252,8 +269,8 @@ export class PrimaryRole {
   // --- the end of a worker ---
 
   /**
-   * As in Node, a worker leaves `cluster.workers` only once it has both disconnected and exited: until then its
-   * owner may still want to reach it.
+   * As in Node, a worker that was not asked to go leaves `cluster.workers` only once it has both disconnected and
+   * exited: until then its owner may still want to reach it. Its link and record go then too.
    */
   #beforeEmit(worker: Worker, event: LifeEvent): void {
     const gone = (event === "exit" && worker.channelClosed) ||
@@ -267,9 +284,7 @@ export class PrimaryRole {
   #afterEmit(worker: Worker, event: LifeEvent, args: unknown[]): void {
     this.#cluster.emit(event, worker, ...args);
     if (event === "exit") this.#cluster.emit("death", worker);
-    if ((event === "exit" || event === "disconnect") && Object.keys(this.workers).length === 0) {
-      this.#allGone();
-    }
+    if ((event === "exit" || event === "disconnect") && this.#records.size === 0) this.#allGone();
   }
 
   #allGone(): void {

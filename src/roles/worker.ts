@@ -7,7 +7,6 @@
 
 import type { WorkerAdapter } from "../contract/adapter.ts";
 import type { ParentLink, WorkerIdentity } from "../contract/channel.ts";
-import type { ServerReply } from "../contract/sharing.ts";
 import { channelClosed } from "../errors.ts";
 import { createInternalChannel, type InternalChannel } from "../internal_channel.ts";
 import {
@@ -22,7 +21,8 @@ import { parseSendArguments } from "../send_arguments.ts";
 import { Worker, type WorkerProcess } from "../worker.ts";
 import { WorkerServers } from "./worker_servers.ts";
 
-type ReplyHandler = (reply: ServerReply | undefined, handle: unknown) => void;
+/** The primary's answer to a request: a port (`reply`) or a datagram's fate (`sent`), and maybe a handle. */
+type ReplyHandler = (answer: Extract<PrimaryToWorker, { act: "ack" }>, handle: unknown) => void;
 
 /** The worker's state, owned by the cluster object. */
 export class WorkerRole {
@@ -97,10 +97,10 @@ export class WorkerRole {
     if (error) this.#report(error);
   };
 
-  /** Sends an internal message that needs no answer; false when the channel is closed. */
-  #tell(message: WorkerToPrimary, seq?: number): boolean {
+  /** Sends an internal message (and maybe a handle) that needs no answer; false when the channel is closed. */
+  #tell(message: WorkerToPrimary, seq?: number, handle?: unknown): boolean {
     if (!this.#link.connected) return false;
-    return this.#link.send(internal(message, seq), undefined, (error) => {
+    return this.#link.send(internal(message, seq), handle, (error) => {
       if (error && this.#link.connected) this.#report(error);
     });
   }
@@ -117,26 +117,34 @@ export class WorkerRole {
       dispatch(this.#handlers, this, message, handle);
       return;
     }
-    // Node's worker listens on `process` before user code does, so it hears a message first.
-    this.worker.emit("message", message, handle);
+    // `cluster.worker` listens on `process` (as Node's Worker does), before user code, so it hears it first.
     this.#link.deliver(message, handle);
   }
 
   #handlers: Handlers<PrimaryToWorker, WorkerRole> = {
     disconnect: () => this.#disconnect(true),
-    newconn: (_role, message, handle) => this.#servers.accept(message.key, handle),
+    newconn: (_role, message, handle) => {
+      const accepted = this.#servers.accept(message.key, handle);
+      // A refused connection goes to another worker: from the primary's own copy when it kept one, else sent back.
+      const giveBack = !accepted && !message.keep ? handle : undefined;
+      if (!accepted && message.keep) (handle as { destroy?: () => void } | undefined)?.destroy?.();
+      if (message.seq !== undefined) {
+        this.#tell({ act: "ack", ack: message.seq, accepted }, undefined, giveBack);
+      }
+    },
     ack: (_role, message, handle) => {
       const onReply = this.#pending.get(message.ack);
       this.#pending.delete(message.ack);
-      onReply?.(message.reply, handle);
+      onReply?.(message, handle);
     },
+    datagram: (_role, message) => this.#servers.datagram(message.key, message.data, message.rinfo),
     ext: (_role, message) => this.#receiveExtension(this.worker, message),
   };
 
   #onDisconnect(): void {
-    const pending = [...this.#pending.values()];
+    // As Node: a request the primary never answered stays unanswered (a server still asking for its port never
+    // listens, and reports no error: the worker is going away).
     this.#pending.clear();
-    for (const onReply of pending) onReply(undefined, undefined);
     this.worker.transition("disconnect");
     // As in Node: a worker whose channel closes without being asked to leave exits at once.
     if (!this.worker.exitedAfterDisconnect) this.#adapter.exit(0);

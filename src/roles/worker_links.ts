@@ -7,8 +7,23 @@
 
 import type { ChildLink } from "../contract/spawn.ts";
 import { channelClosed } from "../errors.ts";
-import type { InternalMessage } from "../protocol.ts";
+import { internal, type InternalMessage } from "../protocol.ts";
+import type { HandlePassing } from "../policy.ts";
+import type { HandOverResult } from "../sharing/round_robin_handle.ts";
 import type { Worker } from "../worker.ts";
+
+type Answer = (result: HandOverResult, returned?: unknown) => void;
+
+/** A connection handed over and not answered for yet; `kept` is the primary's own copy, where the link keeps one. */
+interface HandedOver {
+  done: Answer;
+  kept: unknown;
+  link: ChildLink;
+}
+
+function destroy(socket: unknown): void {
+  (socket as { destroy?: () => void } | undefined)?.destroy?.();
+}
 
 /** Reports an error that has no listener, so that nothing fails silently and nothing crashes the primary. */
 export type ErrorReporter = (error: Error, worker: Worker | undefined) => void;
@@ -17,6 +32,9 @@ export type ErrorReporter = (error: Error, worker: Worker | undefined) => void;
 export class WorkerLinks {
   #links = new Map<Worker, ChildLink>();
   #report: ErrorReporter;
+  #seq = 0;
+  /** Per worker, the connections handed over and not yet answered for, by sequence number. */
+  #handedOver = new Map<Worker, Map<number, HandedOver>>();
 
   /** Errors nobody waits for go to `report`. */
   constructor(report: ErrorReporter) {
@@ -33,9 +51,55 @@ export class WorkerLinks {
     this.#links.delete(worker);
   }
 
-  /** Whether handles pass to this worker. */
-  canPassHandles(worker: Worker): boolean {
-    return this.#links.get(worker)?.canPassHandles ?? false;
+  /**
+   * Hands a round-robin connection for `key` to a worker, which answers whether it took it (Node's `newconn` and
+   * `accepted`). Where the link can, the primary keeps its copy until then, as Node does, and a refused connection
+   * goes on from it; elsewhere (Bun) the worker sends a refused connection back.
+   */
+  sendConnection(worker: Worker, key: string, socket: unknown, done: Answer): void {
+    const seq = ++this.#seq;
+    const link = this.#links.get(worker);
+    if (link === undefined) return done("failed");
+    const keep = link.keepsHandles;
+    let waiting = this.#handedOver.get(worker);
+    if (waiting === undefined) this.#handedOver.set(worker, waiting = new Map());
+    waiting.set(seq, { done, kept: keep ? socket : undefined, link });
+    const message = internal({ act: "newconn", key, keep }, seq);
+    this.sendInternal(worker, message, socket, (error) => {
+      if (error === null || !waiting.delete(seq)) return;
+      done("failed");
+    }, keep);
+  }
+
+  /** A worker's answer for a connection it was handed. */
+  answered(worker: Worker, seq: number, accepted: boolean, returned: unknown): void {
+    const entry = this.#handedOver.get(worker)?.get(seq);
+    if (entry === undefined) return;
+    this.#handedOver.get(worker)!.delete(seq);
+    if (entry.kept !== undefined) entry.link.release(entry.kept, accepted);
+    if (accepted) entry.done("taken");
+    else entry.done("refused", entry.kept ?? returned ?? undefined);
+  }
+
+  /**
+   * The worker's channel closed: a connection it was handed and did not answer for may have been served in part,
+   * so it is closed, not handed to another worker.
+   */
+  disconnected(worker: Worker): void {
+    const waiting = this.#handedOver.get(worker);
+    this.#handedOver.delete(worker);
+    for (const entry of waiting?.values() ?? []) {
+      if (entry.kept !== undefined) entry.link.release(entry.kept, false);
+      destroy(entry.kept);
+      entry.done("refused");
+    }
+  }
+
+  /** How handles reach this worker: passed, relayed through the primary, or not at all. */
+  handles(worker: Worker): HandlePassing {
+    const link = this.#links.get(worker);
+    if (link === undefined || !link.canPassHandles) return "none";
+    return link.relaysHandles ? "relay" : "pass";
   }
 
   /** Whether the worker's channel is open (and not yet reported closed). */
@@ -65,6 +129,7 @@ export class WorkerLinks {
     message: InternalMessage,
     handle?: unknown,
     done?: (error: Error | null) => void,
+    keepOpen?: boolean,
   ): boolean {
     const link = this.#links.get(worker);
     if (link === undefined || !worker.isConnected()) {
@@ -78,18 +143,12 @@ export class WorkerLinks {
       done ?? ((error) => {
         if (error && worker.isConnected()) this.#report(error, worker);
       }),
+      keepOpen,
     );
   }
 
-  /** `worker.kill(signal)`: closes the channel first (as Node does), then signals the process. */
+  /** `worker.kill(signal)` in the primary: signals the process, as Node's does (the channel closes as it dies). */
   kill(worker: Worker, signal: string): void {
-    const link = this.#links.get(worker);
-    if (link === undefined || worker.isDead()) return;
-    if (worker.isConnected()) {
-      worker.once("disconnect", () => link.kill(signal));
-      link.disconnect();
-      return;
-    }
-    link.kill(signal);
+    if (!worker.isDead()) this.#links.get(worker)?.kill(signal);
   }
 }

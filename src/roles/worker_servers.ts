@@ -6,15 +6,18 @@
  * @module
  */
 
-import type { ServerBridge, ServerReply, TrackedServer } from "../contract/sharing.ts";
-import type { WorkerToPrimary } from "../protocol.ts";
+import type { DatagramInfo, ServerBridge, ServerReply, TrackedServer } from "../contract/sharing.ts";
+import type { PrimaryToWorker, WorkerToPrimary } from "../protocol.ts";
 
 /** How the bridge talks to the primary. */
 export interface PrimaryRequests {
   /** Whether the channel is open. */
   connected(): boolean;
-  /** Sends a message and calls `onReply` with the primary's answer (or with none when the channel closed). */
-  ask(message: WorkerToPrimary, onReply: (reply: ServerReply | undefined, handle: unknown) => void): void;
+  /** Sends a message and calls `onReply` with the primary's answer (never, when the channel closes first). */
+  ask(
+    message: WorkerToPrimary,
+    onReply: (answer: Extract<PrimaryToWorker, { act: "ack" }>, handle: unknown) => void,
+  ): void;
   /** Sends a message that needs no answer. */
   tell(message: WorkerToPrimary): void;
 }
@@ -32,22 +35,36 @@ export class WorkerServers {
   /** What the adapter's server hooks use. */
   readonly bridge: ServerBridge;
   #servers = new Set<TrackedServer>();
-  #routes = new Map<string, (socket: unknown) => void>();
+  #routes = new Map<string, (socket: unknown) => boolean>();
+  #datagrams = new Map<string, (data: string, rinfo: DatagramInfo) => void>();
+  /** Per base key, the next index and the keys in use (Node's child index: see {@link WorkerServers.indexed}). */
+  #indexes = new Map<string, { next: number; live: Set<string> }>();
+  #baseOf = new Map<string, string>();
+  #leaving = false;
 
   /** Talks to the primary through `primary`. */
   constructor(primary: PrimaryRequests) {
     this.bridge = {
       query: (request) =>
         new Promise<ServerReply>((resolve) => {
+          request.key = this.#indexed(request.key);
           if (!primary.connected()) return resolve(failedReply("ERR_IPC_CHANNEL_CLOSED", "Channel closed"));
-          primary.ask({ act: "queryServer", request }, (reply, handle) => {
-            if (reply === undefined) resolve(failedReply("ERR_IPC_CHANNEL_CLOSED", "Channel closed"));
+          primary.ask({ act: "queryServer", request }, ({ reply }, handle) => {
+            if (reply === undefined) resolve(failedReply("EPROTO", "The primary answered without a reply"));
             else resolve({ ...reply, handle });
           });
         }),
       listening: (key, address) => primary.tell({ act: "listening", key, address }),
-      closed: (key) => primary.tell({ act: "close", key }),
+      closed: (key) => {
+        this.#release(key);
+        primary.tell({ act: "close", key });
+      },
       track: (server) => {
+        // A server whose port came after the worker began to leave closes at once (it would keep the worker alive).
+        if (this.#leaving) {
+          server.close(() => {});
+          return () => {};
+        }
         this.#servers.add(server);
         return () => this.#servers.delete(server);
       },
@@ -55,18 +72,60 @@ export class WorkerServers {
         if (accept) this.#routes.set(key, accept);
         else this.#routes.delete(key);
       },
+      onDatagram: (key, receive) => {
+        if (receive) this.#datagrams.set(key, receive);
+        else this.#datagrams.delete(key);
+      },
+      sendDatagram: (key, data, port, address) =>
+        new Promise((resolve) => {
+          if (!primary.connected()) {
+            return resolve({ bytes: 0, errno: "ERR_IPC_CHANNEL_CLOSED", error: "Channel closed" });
+          }
+          primary.ask(
+            { act: "sendto", key, data, port, address },
+            ({ sent }) => resolve(sent ?? { bytes: 0 }),
+          );
+        }),
     };
   }
 
-  /** A round-robin connection for `key`; dropped when that server has closed. */
-  accept(key: string, socket: unknown): void {
-    const route = this.#routes.get(key);
-    if (route) route(socket);
-    else (socket as { destroy?: () => void } | undefined)?.destroy?.();
+  /**
+   * The key a listen is shared under: the base key and this listen's index among the worker's open listens of the
+   * same base, as Node's `child.js` counts them. The second `listen(0)` of a worker thus gets a port of its own,
+   * shared with the second `listen(0)` of the other workers.
+   */
+  #indexed(base: string): string {
+    let entry = this.#indexes.get(base);
+    if (entry === undefined) this.#indexes.set(base, entry = { next: 0, live: new Set() });
+    const key = `${base}:${entry.next++}`;
+    entry.live.add(key);
+    this.#baseOf.set(key, base);
+    return key;
   }
 
-  /** Closes every server; `done` runs once all have stopped accepting. */
+  /** A listen closed: its index is free once every listen of that base has closed (as in Node). */
+  #release(key: string): void {
+    const base = this.#baseOf.get(key);
+    if (base === undefined) return;
+    this.#baseOf.delete(key);
+    const entry = this.#indexes.get(base)!;
+    entry.live.delete(key);
+    if (entry.live.size === 0) this.#indexes.delete(base);
+  }
+
+  /** A round-robin connection for `key`: whether that server took it (not when it has closed, or is full). */
+  accept(key: string, socket: unknown): boolean {
+    return this.#routes.get(key)?.(socket) ?? false;
+  }
+
+  /** A datagram the primary handed over for `key`; dropped when that socket has closed. */
+  datagram(key: string, data: string, rinfo: DatagramInfo): void {
+    this.#datagrams.get(key)?.(data, rinfo);
+  }
+
+  /** Closes every server, and any that starts later; `done` runs once all have stopped accepting. */
   closeAll(done: () => void): void {
+    this.#leaving = true;
     const servers = [...this.#servers];
     this.#servers.clear();
     let waiting = servers.length + 1;

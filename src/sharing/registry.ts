@@ -6,35 +6,49 @@
  * @module
  */
 
-import type { PortOpener, ServerReply, ServerRequest } from "../contract/sharing.ts";
-import { modeFor, type SchedulingPolicy } from "../policy.ts";
+import type {
+  DatagramInfo,
+  DatagramSent,
+  PortOpener,
+  ServerReply,
+  ServerRequest,
+  SharingMode,
+} from "../contract/sharing.ts";
+import { type HandlePassing, modeFor, type SchedulingPolicy } from "../policy.ts";
+import { DatagramHandle } from "./datagram_handle.ts";
 import type { PortHandle } from "./port_handle.ts";
-import { RoundRobinHandle } from "./round_robin_handle.ts";
+import { type HandOver, RoundRobinHandle } from "./round_robin_handle.ts";
 import { ReusePortHandle } from "./reuse_port_handle.ts";
 import { SharedHandle } from "./shared_handle.ts";
 
 /** What the registry needs to know of, and do with, the workers. */
 export interface SharingLinks<W> {
-  /** Whether handles can pass to this worker. */
-  canPassHandles(worker: W): boolean;
+  /** How handles reach this worker. */
+  handles(worker: W): HandlePassing;
   /** Whether the worker is still connected (a worker that left while its request waited is not added). */
   isConnected(worker: W): boolean;
-  /** Sends a round-robin connection for `key` to a worker; `done` gets an error when it could not. */
-  sendConnection(worker: W, key: string, socket: unknown, done: (error: Error | null) => void): void;
+  /** Sends a round-robin connection for `key` to a worker; `done` says whether it took it. */
+  sendConnection(worker: W, key: string, socket: unknown, done: Parameters<HandOver<W>>[2]): void;
+  /** Hands a datagram (base64) for `key` to a worker; false when it could not be sent. */
+  sendDatagram(worker: W, key: string, data: string, rinfo: DatagramInfo): boolean;
 }
 
 /** The shared ports of one primary. */
 export class SharedPorts<W> {
   #opener: () => PortOpener;
-  #policy: () => SchedulingPolicy;
+  #policy: () => { policy: SchedulingPolicy; chosen: boolean };
   #links: SharingLinks<W>;
   /** Handles by mode and key: workers of different abilities may share one key in different modes. */
   #handles = new Map<string, PortHandle<W>>();
   /** Per worker, the handle it joined under each request key. */
   #joined = new Map<W, Map<string, PortHandle<W>>>();
 
-  /** `opener` opens the primary's sockets; `policy` is read at each request. */
-  constructor(opener: () => PortOpener, policy: () => SchedulingPolicy, links: SharingLinks<W>) {
+  /** `opener` opens the primary's sockets; `policy` (and whether it was chosen) is read at each request. */
+  constructor(
+    opener: () => PortOpener,
+    policy: () => { policy: SchedulingPolicy; chosen: boolean },
+    links: SharingLinks<W>,
+  ) {
     this.#opener = opener;
     this.#policy = policy;
     this.#links = links;
@@ -43,24 +57,18 @@ export class SharedPorts<W> {
   /** Answers a worker's listen request. */
   async query(worker: W, request: ServerRequest): Promise<ServerReply> {
     const opener = this.#opener();
+    const { policy, chosen } = this.#policy();
     const mode = modeFor(request, {
-      policy: this.#policy(),
-      canPassHandles: this.#links.canPassHandles(worker),
+      policy,
+      policyChosen: chosen,
+      handles: this.#links.handles(worker),
       canShareHandles: opener.canShareHandles,
       canReusePort: opener.canReusePort,
     });
     const id = `${mode}:${request.key}`;
     let handle = this.#handles.get(id);
     if (handle === undefined) {
-      handle = mode === "rr"
-        ? new RoundRobinHandle<W>(
-          request,
-          opener,
-          (to, socket, done) => this.#links.sendConnection(to, request.key, socket, done),
-        )
-        : mode === "none"
-        ? new SharedHandle<W>(request, opener)
-        : new ReusePortHandle<W>(request);
+      handle = this.#make(mode, request, opener);
       this.#handles.set(id, handle);
     }
     const reply = await handle.add(worker);
@@ -84,6 +92,21 @@ export class SharedPorts<W> {
     this.#joined.get(worker)?.get(key)?.bound(worker, port);
   }
 
+  /** Sends a worker's datagram from the UDP socket it shares under `key`. */
+  sendto(
+    worker: W,
+    key: string,
+    datagram: { data: string; port: number; address: string },
+    done: (sent: DatagramSent) => void,
+  ): void {
+    const handle = this.#joined.get(worker)?.get(key);
+    if (!(handle instanceof DatagramHandle)) {
+      done({ bytes: 0, errno: "ERR_SOCKET_DGRAM_NOT_RUNNING", error: "Not running" });
+      return;
+    }
+    handle.send(datagram.data, datagram.port, datagram.address, done);
+  }
+
   /** A worker closed a server (or failed to bind it). */
   close(worker: W, key: string): void {
     const joined = this.#joined.get(worker);
@@ -100,6 +123,29 @@ export class SharedPorts<W> {
     if (joined === undefined) return;
     this.#joined.delete(worker);
     for (const handle of joined.values()) this.#leave(worker, handle);
+  }
+
+  /** The handle of one mode (one class per mode, as Node's `RoundRobinHandle` and `SharedHandle`). */
+  #make(mode: SharingMode, request: ServerRequest, opener: PortOpener): PortHandle<W> {
+    const key = request.key;
+    switch (mode) {
+      case "rr":
+        return new RoundRobinHandle<W>(
+          request,
+          opener,
+          (to, s, done) => this.#links.sendConnection(to, key, s, done),
+        );
+      case "dgram":
+        return new DatagramHandle<W>(
+          request,
+          opener,
+          (to, data, rinfo) => this.#links.sendDatagram(to, key, data, rinfo),
+        );
+      case "none":
+        return new SharedHandle<W>(request, opener);
+      case "reuseport":
+        return new ReusePortHandle<W>(request, opener, request.bound !== true);
+    }
   }
 
   #leave(worker: W, handle: PortHandle<W>): void {

@@ -1,10 +1,11 @@
 /**
  * Round-robin (Node's `round_robin_handle.js`): the primary accepts each connection on the shared port and hands
- * it to the next worker in turn; a worker that cannot take it (its channel closed) passes it to the next one, and
- * a connection no worker can take is dropped.
- *
- * Unlike Node, a connection is handed over without waiting for the worker to acknowledge the previous one (Node
- * keeps a free list and an `accepted` reply): rotation is strict, which splits short connections exactly evenly.
+ * it to the next worker in turn that is free. As in Node, a worker is free again once it has answered for its
+ * previous connection, so a busy worker is not sent more: connections wait in the primary until a worker is free.
+ * Unlike Node's free list, the turn does not depend on which worker answered first, so short connections split
+ * exactly evenly. A worker that refuses a
+ * connection (its server has closed, or is at `maxConnections`) sends it back and it goes to another worker; a
+ * connection every worker has refused is dropped.
  *
  * @module
  */
@@ -12,16 +13,33 @@
 import type { PortOpener, ServerReply, ServerRequest, SharingMode } from "../contract/sharing.ts";
 import { isFailure, type PortHandle, PrimaryPort } from "./port_handle.ts";
 
-/** Sends a connection to a worker; `done` gets an error when the worker could not take it. */
-export type HandOver<W> = (worker: W, socket: unknown, done: (error: Error | null) => void) => void;
+/**
+ * How a hand-over ended: `taken` by the worker; `refused` by it (`returned` is the connection, when it came
+ * back); or `failed`, not sent at all (the worker's channel closed; the connection is still the primary's).
+ */
+export type HandOverResult = "taken" | "refused" | "failed";
+
+/** Sends a connection to a worker; `done` says how it ended. */
+export type HandOver<W> = (
+  worker: W,
+  socket: unknown,
+  done: (result: HandOverResult, returned?: unknown) => void,
+) => void;
 
 /** One shared port in round-robin mode. */
 export class RoundRobinHandle<W> implements PortHandle<W> {
   /** Always `rr`. */
   readonly mode: SharingMode = "rr";
   #port: PrimaryPort;
-  #workers: W[] = [];
+  #all: W[] = [];
+  #free = new Set<W>();
+  /** Where the next turn starts in `#all`. */
   #next = 0;
+  #waiting: unknown[] = [];
+  /** The workers that refused each connection: it goes to another, and is dropped once all have refused it. */
+  #refusedBy = new WeakMap<object, Set<W>>();
+  #waitedOnce = new WeakSet<object>();
+  #timer: ReturnType<typeof setTimeout> | undefined;
   #handOver: HandOver<W>;
 
   /** Opens the port for `request`; `handOver` sends each connection to a worker. */
@@ -30,22 +48,31 @@ export class RoundRobinHandle<W> implements PortHandle<W> {
     this.#port = new PrimaryPort("rr", request, opener, (socket) => this.distribute(socket));
   }
 
-  /** Adds a worker to the rotation once the port is open. */
+  /** Adds a worker once the port is open; it is free at once. */
   async add(worker: W): Promise<ServerReply> {
     const outcome = await this.#port.opened;
     if (isFailure(outcome)) return outcome;
-    if (!this.#workers.includes(worker)) this.#workers.push(worker);
+    if (!this.#all.includes(worker)) {
+      this.#all.push(worker);
+      this.#free.add(worker);
+      this.#dispatch();
+    }
     return { mode: "rr", port: outcome.port, address: outcome.address, family: outcome.family };
   }
 
-  /** Removes a worker; the port closes with the last one. */
+  /** Removes a worker; the port closes with the last one, dropping the connections still waiting. */
   remove(worker: W): boolean {
-    const at = this.#workers.indexOf(worker);
+    const at = this.#all.indexOf(worker);
     if (at !== -1) {
-      this.#workers.splice(at, 1);
+      this.#all.splice(at, 1);
       if (this.#next > at) this.#next--;
     }
-    if (this.#workers.length > 0) return false;
+    this.#free.delete(worker);
+    if (this.#all.length > 0) {
+      this.#dispatch();
+      return false;
+    }
+    for (const socket of this.#waiting.splice(0)) destroy(socket);
     this.#port.close();
     return true;
   }
@@ -53,17 +80,90 @@ export class RoundRobinHandle<W> implements PortHandle<W> {
   /** Nothing to do: the primary bound the port. */
   bound(): void {}
 
-  /** Hands a new connection to the next worker; tries the others if that one cannot take it. */
-  distribute(socket: unknown, tried = 0): void {
-    const count = this.#workers.length;
-    if (count === 0 || tried >= count) {
-      (socket as { destroy?: () => void }).destroy?.();
-      return;
+  /** A new connection: to the first free worker, or it waits for one. */
+  distribute(socket: unknown): void {
+    if (this.#all.length === 0) return destroy(socket);
+    this.#waiting.push(socket);
+    this.#dispatch();
+  }
+
+  /** Gives waiting connections, oldest first, to free workers that have not refused them. */
+  #dispatch(): void {
+    for (let i = 0; i < this.#waiting.length && this.#free.size > 0;) {
+      const socket = this.#waiting[i];
+      const refused = this.#refusedBy.get(socket as object);
+      if (refused !== undefined && this.#all.every((w) => refused.has(w))) {
+        this.#waiting.splice(i, 1);
+        destroy(socket);
+        continue;
+      }
+      const worker = this.#nextFree(refused, socket);
+      if (worker === undefined) {
+        i++;
+        continue;
+      }
+      this.#free.delete(worker);
+      this.#waiting.splice(i, 1);
+      this.#send(worker, socket);
     }
-    const worker = this.#workers[this.#next % count];
-    this.#next = (this.#next + 1) % count;
-    this.#handOver(worker, socket, (error) => {
-      if (error) this.distribute(socket, tried + 1);
+  }
+
+  /**
+   * The next worker in turn that is free and has not refused the connection. When the worker whose turn it is has
+   * not answered for its last connection yet, the connection waits one turn of the event loop first: its answer
+   * is often already on the way (it took the connection a moment ago), and skipping it would unbalance the turns.
+   */
+  #nextFree(refused: Set<W> | undefined, socket: unknown): W | undefined {
+    const count = this.#all.length;
+    for (let k = 0; k < count; k++) {
+      const at = (this.#next + k) % count;
+      const worker = this.#all[at];
+      if (refused?.has(worker)) continue;
+      if (!this.#free.has(worker)) {
+        if (k === 0 && this.#waitOnce(socket)) return undefined;
+        continue;
+      }
+      this.#next = (at + 1) % count;
+      return worker;
+    }
+    return undefined;
+  }
+
+  /** Lets a connection wait one turn of the event loop, once; true when it now waits. */
+  #waitOnce(socket: unknown): boolean {
+    if (typeof socket !== "object" || socket === null || this.#waitedOnce.has(socket)) return false;
+    this.#waitedOnce.add(socket);
+    if (this.#timer === undefined) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.#dispatch();
+      }, 0);
+    }
+    return true;
+  }
+
+  #send(worker: W, socket: unknown): void {
+    this.#handOver(worker, socket, (result, returned) => {
+      if (result === "failed") {
+        // Not sent: the connection is still the primary's, and the worker is on its way out.
+        this.#waiting.unshift(socket);
+      } else {
+        if (result === "refused" && returned !== undefined) this.#refused(worker, returned);
+        if (this.#all.includes(worker)) this.#free.add(worker);
+      }
+      this.#dispatch();
     });
   }
+
+  #refused(worker: W, socket: unknown): void {
+    if (typeof socket !== "object" || socket === null) return;
+    let refused = this.#refusedBy.get(socket);
+    if (refused === undefined) this.#refusedBy.set(socket, refused = new Set());
+    refused.add(worker);
+    this.#waiting.unshift(socket);
+  }
+}
+
+function destroy(socket: unknown): void {
+  (socket as { destroy?: () => void }).destroy?.();
 }

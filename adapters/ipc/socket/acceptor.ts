@@ -43,6 +43,12 @@ interface Expected {
   resolve(peer: AcceptedPeer | null): void;
 }
 
+/**
+ * `net.Server`'s own `listen`, taken when this module loads: the channel's endpoint is the library's, and a program
+ * that wraps `listen` (to watch its own servers) should not see it.
+ */
+const listen = net.Server.prototype.listen;
+
 /** The largest hello accepted: an id and a 64-character token need far less. */
 const HELLO_LIMIT = 4096;
 
@@ -81,7 +87,7 @@ export class ChannelAcceptor {
     const server = net.createServer((socket) => this.#accept(socket));
     server.on("error", () => this.close());
     try {
-      server.listen(endpoint.path);
+      listen.call(server, endpoint.path);
     } catch (error) {
       endpoint.remove();
       throw error;

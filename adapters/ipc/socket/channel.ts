@@ -53,6 +53,7 @@ export class SocketChannel {
   #queued: Buffer[] = [];
   #queuedCallbacks: (Callback | undefined)[] = [];
   #failure: Error | undefined;
+  #referenced = true;
   /** Where a send without a callback reports its failure (made once, not per message). */
   #reportFailure: Callback = (error) => {
     if (error) this.#events.error(error);
@@ -84,6 +85,7 @@ export class SocketChannel {
       return;
     }
     this.#socket = socket;
+    if (!this.#referenced) socket.unref();
     socket.on("data", (chunk: Buffer) => this.#receive(chunk));
     socket.on("error", (error: Error & { code?: string }) => {
       if (error.code === undefined || !PEER_GONE.has(error.code)) this.#events.error(error);
@@ -130,6 +132,18 @@ export class SocketChannel {
       return true;
     }
     return socket.write(frame, doneWith(callback ?? this.#reportFailure));
+  }
+
+  /** Lets the channel keep the process alive (the default), as Node's `process.channel.ref()`. */
+  ref(): void {
+    this.#referenced = true;
+    this.#socket?.ref();
+  }
+
+  /** Stops the channel from keeping the process alive, as Node's `process.channel.unref()`. */
+  unref(): void {
+    this.#referenced = false;
+    this.#socket?.unref();
   }
 
   /**

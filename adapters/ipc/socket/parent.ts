@@ -8,6 +8,7 @@ import net from "node:net";
 import type { ParentEvents, Serialization, WorkerIdentity } from "../../../src/contract/mod.ts";
 import { invalidArgValue } from "../../../src/errors.ts";
 import { SocketChannel } from "./channel.ts";
+import { joinRelay, RELAY_KEY, type RelayTicket, relayToken, RETURN_KEY } from "./relay.ts";
 import { encodeFrame } from "./framing.ts";
 
 /** The worker's end, before `process` messaging is added (../connect_parent.ts adds it). */
@@ -18,6 +19,10 @@ export interface SocketParent {
   send(message: unknown, handle: unknown, callback: ((error: Error | null) => void) | undefined): boolean;
   /** Closes the channel. */
   disconnect(): void;
+  /** Lets the channel keep the process alive (the default). */
+  ref(): void;
+  /** Stops the channel from keeping the process alive. */
+  unref(): void;
 }
 
 /** Connection errors worth another try: the server may be momentarily busy (full backlog). */
@@ -42,7 +47,12 @@ export function connectSocketParent(identity: WorkerIdentity, events: ParentEven
   const serialization: Serialization = identity.serialization === "advanced" ? "advanced" : "json";
   const report = (error: Error) => console.error(`unicluster (worker): ${error.message}`);
   const channel = new SocketChannel(serialization, {
-    message: (message) => events.message(message, undefined),
+    message: (message) => {
+      // A socket handed over through the primary's relay arrives as a ticket: join it, deliver it with the message.
+      const ticket = (message as Record<string, RelayTicket> | null)?.[RELAY_KEY];
+      if (ticket === undefined) return events.message(message, undefined);
+      events.message((message as { message: unknown }).message, joinRelay(path, ticket));
+    },
     error: report,
     close: () => events.disconnect(),
   });
@@ -78,7 +88,14 @@ export function connectSocketParent(identity: WorkerIdentity, events: ParentEven
     get connected() {
       return channel.connected;
     },
-    send: (message, handle, callback) => channel.send(message, handle, callback),
+    send: (message, handle, callback) => {
+      // A socket that came through the primary's relay goes back as its token: the primary holds the original.
+      const token = relayToken(handle);
+      if (token === undefined) return channel.send(message, handle, callback);
+      return channel.send({ [RETURN_KEY]: token, message }, undefined, callback);
+    },
     disconnect: () => channel.disconnect(),
+    ref: () => channel.ref(),
+    unref: () => channel.unref(),
   };
 }

@@ -1,0 +1,195 @@
+// Behaviour Node's own cluster tests check, each with real workers and sockets on 127.0.0.1: the listening address,
+// the child index of repeated listens, UDP sockets shared through the primary, round-robin refusal, unix socket
+// paths relative to the worker, a port held elsewhere, and a worker that leaves while asking for a port.
+import assert from "node:assert/strict";
+import dgram from "node:dgram";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import { type Cluster, createCluster, SCHED_NONE, SCHED_REUSEPORT, type Worker } from "../mod.ts";
+import { fixture, killAll, nextMessage, runtime, waitFor, withWorkers } from "./_helpers.ts";
+
+const clusters: Cluster[] = [];
+after(async () => {
+  for (const cluster of clusters) await killAll(Object.values(cluster.workers ?? {}));
+});
+
+function clusterFor(policy?: number): Cluster {
+  const cluster = createCluster();
+  if (policy !== undefined) cluster.schedulingPolicy = policy as never;
+  cluster.setupPrimary({ exec: fixture("behaviour_worker") });
+  clusters.push(cluster);
+  return cluster;
+}
+
+function reply(port: number, path?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = path ? net.connect(path) : net.connect(port, "127.0.0.1");
+    let text = "";
+    socket.on("data", (chunk) => text += chunk);
+    socket.on("end", () => resolve(text));
+    socket.on("error", reject);
+  });
+}
+
+describe(`Node's cluster behaviour on ${runtime}`, () => {
+  test("the listening address has exactly Node's four fields; how the port is shared rides along unlisted", async () => {
+    const cluster = clusterFor();
+    await withWorkers(cluster, async (fork) => {
+      const worker = fork({ TASK: "listen-twice" });
+      const [address] = await waitFor<[Record<string, unknown>]>(worker, "listening");
+      assert.deepEqual(Object.keys(address).sort(), ["address", "addressType", "fd", "port"]);
+      assert.equal(address.address, "127.0.0.1");
+      assert.equal(address.addressType, 4);
+      assert.ok(Object.hasOwn(address, "fd"));
+      assert.equal(address.fd, undefined);
+      assert.ok(["rr", "reuseport"].includes(address.mode as string), String(address.mode));
+    });
+  });
+
+  test("each listen(0) of a worker gets its own port, shared with the same listen of the other workers", async () => {
+    const cluster = clusterFor();
+    await withWorkers(cluster, async (fork) => {
+      const workers = [fork({ TASK: "listen-twice" }), fork({ TASK: "listen-twice" })];
+      const reports = await Promise.all(workers.map((w) => nextMessage(w, (m) => m.task === "listen-twice")));
+      const [first, second] = reports[0].ports;
+      assert.notEqual(first, second, "two listens, two ports");
+      assert.deepEqual(reports[1].ports, [first, second], "the other worker's listens share them, in order");
+      assert.match(await reply(first), /^first-\d$/);
+      assert.match(await reply(second), /^second-\d$/);
+    });
+  });
+
+  test("UDP: workers' sockets share the primary's; datagrams are dealt out in turn, replies come from it", async () => {
+    const cluster = clusterFor();
+    await withWorkers(cluster, async (fork) => {
+      const workers = [fork({ TASK: "udp" }), fork({ TASK: "udp" })];
+      const listening = Promise.all(workers.map((w) => waitFor<[Record<string, unknown>]>(w, "listening")));
+      const reports = await Promise.all(workers.map((w) => nextMessage(w, (m) => m.task === "udp")));
+      assert.equal((await listening)[0][0].addressType, "udp4");
+      const port = reports[0].port;
+      assert.equal(reports[1].port, port, "one port for both");
+      const client = dgram.createSocket("udp4");
+      const replies: { text: string; from: number }[] = [];
+      const all = new Promise<void>((resolve) => {
+        client.on("message", (message, rinfo) => {
+          replies.push({ text: String(message), from: rinfo.port });
+          if (replies.length === 20) resolve();
+        });
+      });
+      try {
+        for (let i = 0; i < 20; i++) client.send(`n${i}`, port, "127.0.0.1");
+        await all;
+      } finally {
+        client.close();
+      }
+      assert.ok(replies.every((r) => r.from === port), "every reply comes from the shared port");
+      for (const worker of workers) {
+        worker.send("count");
+        const { received } = await nextMessage(worker, (m) => m.received !== undefined);
+        assert.equal(received, 10, `worker ${worker.id} got its turn`);
+      }
+    });
+  });
+
+  test("round-robin: a connection a full worker refuses goes to another worker, none is dropped", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "unicluster-full-"));
+    const path = join(dir, "full.sock");
+    const cluster = clusterFor();
+    try {
+      await withWorkers(cluster, async (fork) => {
+        const full = fork({ TASK: "full", MAX: "0", SERVER_PATH: path });
+        const open = fork({ TASK: "full", MAX: "100", SERVER_PATH: path });
+        await Promise.all([full, open].map((w) => nextMessage(w, (m) => m.listening)));
+        const answers = await Promise.all(Array.from({ length: 10 }, () => reply(0, path)));
+        assert.deepEqual(answers, Array(10).fill(`worker-${open.id}`));
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a unix socket path is relative to the worker's directory, and gone once the worker is", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "unicluster-rel-"));
+    const cluster = clusterFor();
+    try {
+      await withWorkers(cluster, async (fork) => {
+        const worker = fork({ TASK: "relative", DIR: dir, NAME: "rel.sock" });
+        const { address } = await nextMessage(worker, (m) => m.task === "relative");
+        assert.equal(address, "rel.sock", "server.address() is the path as given");
+        assert.equal(existsSync(join(dir, "rel.sock")), true, "the socket is in the worker's directory");
+        assert.equal(await reply(0, join(dir, "rel.sock")), "relative");
+        const exit = waitFor(worker, "exit");
+        worker.disconnect();
+        await exit;
+        assert.equal(existsSync(join(dir, "rel.sock")), false, "removed with its last worker");
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  for (
+    const [name, policy] of [["default policy", undefined], ["SCHED_NONE", SCHED_NONE], [
+      "SCHED_REUSEPORT",
+      SCHED_REUSEPORT,
+    ]] as const
+  ) {
+    test(`${name}: a port another server holds gives the worker EADDRINUSE, not a silent share`, async () => {
+      const other = net.createServer();
+      await new Promise<void>((resolve) => other.listen(0, resolve));
+      const cluster = clusterFor(policy);
+      try {
+        await withWorkers(cluster, async (fork) => {
+          const worker = fork({ TASK: "taken", PORT: String((other.address() as net.AddressInfo).port) });
+          assert.equal((await nextMessage(worker, (m) => m.task === "taken")).error, "EADDRINUSE");
+        });
+      } finally {
+        other.close();
+      }
+    });
+  }
+
+  test("extra stdio entries reach the worker as fds, and the primary as worker.process.stdio", {
+    skip: runtime === "bun" ? "Bun cannot adopt a pipe with net.Socket({ fd })" : false,
+  }, async () => {
+    const cluster = clusterFor();
+    cluster.setupPrimary({ stdio: ["inherit", "inherit", "inherit", "ipc", "pipe"] });
+    await withWorkers(cluster, async (fork) => {
+      const worker = fork({ TASK: "fd4" });
+      await nextMessage(worker, (m) => m.ready);
+      const pipe = (worker.process as unknown as { stdio: net.Socket[] }).stdio[4];
+      const echoed = new Promise<string>((resolve) => pipe.once("data", (data) => resolve(String(data))));
+      pipe.write("foobar");
+      assert.equal(await echoed, "foobar");
+    });
+  });
+
+  test("a worker's process hears the disconnect; process.channel.unref() lets it end by itself", async () => {
+    const cluster = clusterFor();
+    await withWorkers(cluster, async (fork) => {
+      const hearing = fork({ TASK: "on-disconnect" });
+      await waitFor(hearing, "online");
+      hearing.disconnect();
+      assert.deepEqual(
+        await waitFor(hearing, "exit"),
+        [42, null],
+        "its own disconnect listener chose the code",
+      );
+      const idle = fork({ TASK: "unref" });
+      assert.deepEqual(await waitFor(idle, "exit"), [0, null]);
+    });
+  });
+
+  test("a worker disconnected while its server still asks for a port exits cleanly, with no error", async () => {
+    const cluster = clusterFor();
+    await withWorkers(cluster, async (fork) => {
+      const worker: Worker = fork({ TASK: "listen-late" });
+      await waitFor(worker, "online");
+      worker.disconnect();
+      assert.deepEqual(await waitFor(worker, "exit"), [0, null]);
+    });
+  });
+});

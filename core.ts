@@ -17,8 +17,18 @@ import { defaultAdapter } from "./adapters/detect.ts";
 import { Cluster } from "./src/cluster.ts";
 import type { Adapter } from "./src/contract/adapter.ts";
 
-export { Cluster } from "./src/cluster.ts";
-export { Worker, type WorkerControl, type WorkerInit, type WorkerProcess } from "./src/worker.ts";
+export { Cluster, type ClusterEvents } from "./src/cluster.ts";
+export {
+  type AnyListener,
+  type ListeningAddress,
+  type OtherEvent,
+  type TypedListener,
+  Worker,
+  type WorkerControl,
+  type WorkerEvents,
+  type WorkerInit,
+  type WorkerProcess,
+} from "./src/worker.ts";
 export { ChildProcessView } from "./src/child_process_view.ts";
 export type { ClusterSettings } from "./src/settings.ts";
 export type { InternalChannel, InternalHandler } from "./src/internal_channel.ts";

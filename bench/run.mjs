@@ -8,12 +8,13 @@
 //   node bench/run.mjs --runtimes bun,deno --parts http,ipc
 //   node bench/run.mjs --report bench/out/results.json    only rewrite RESULTS.md and results.svg
 //
-// Parts: http (throughput), ipc, fork (fork latency), dist (distribution), twowrites (a response in two writes).
+// Parts: http (throughput), ipc, fork (fork latency), dist (distribution), twowrites (a response in two writes),
+// supervisor (requests/s with and without supervise(), rolling reload duration and failed requests).
 // Only a full run (all parts, all runtimes, not --quick) writes bench/RESULTS.md and bench/results.svg; partial and
 // quick runs write them into the output directory (bench/out/) instead.
 //
 // Options: --reps N (4), --duration S (5), --warmup S (2), --threads N (2), --connections N (50),
-//          --forks N (10 per block, 2 blocks), --dist N (1000), --max-minutes M (40), --out DIR.
+//          --forks N (10 per block, 2 blocks), --dist N (1000), --reloads N (3), --max-minutes M (40), --out DIR.
 //
 // Runs under Node 20 or later with no dependency. Runtimes come from node_modules/.bin (npm devDependencies):
 // node (24), bun, deno. wrk is installed with apt-get if missing (root). All load goes to 127.0.0.1.
@@ -34,6 +35,7 @@ import { benchDist } from "./parts/dist.mjs";
 import { benchFork } from "./parts/fork.mjs";
 import { benchHttp } from "./parts/http.mjs";
 import { benchIpc } from "./parts/ipc.mjs";
+import { benchSupervisor } from "./parts/supervisor.mjs";
 import { benchTwoWrites } from "./parts/twowrites.mjs";
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -48,9 +50,10 @@ const { values: opt } = parseArgs({
     threads: { type: "string" },
     connections: { type: "string" },
     forks: { type: "string" },
+    reloads: { type: "string" },
     dist: { type: "string" },
     runtimes: { type: "string", default: "node,bun,deno" },
-    parts: { type: "string", default: "http,ipc,fork,dist,twowrites" },
+    parts: { type: "string", default: "http,ipc,fork,dist,twowrites,supervisor" },
     "max-minutes": { type: "string", default: "40" },
     out: { type: "string", default: join(BENCH, "out") },
     report: { type: "string" },
@@ -82,6 +85,7 @@ const settings = {
   threads: num(opt.threads, 2),
   connections: num(opt.connections, 50),
   forks: num(opt.forks, quick ? 4 : 10),
+  reloads: num(opt.reloads, quick ? 2 : 3),
   dist: num(opt.dist, quick ? 200 : 1000),
   ipc: quick
     ? { roundTrips: 5_000, oneWay: 20_000, big: 5 }
@@ -110,6 +114,7 @@ const PARTS = {
   fork: benchFork,
   dist: benchDist,
   twowrites: benchTwoWrites,
+  supervisor: benchSupervisor,
 };
 
 async function main() {
@@ -138,7 +143,7 @@ async function main() {
   save(results);
   // Only a full run (every part, every runtime, not --quick) replaces bench/RESULTS.md and bench/results.svg.
   const full = !quick && ["node", "bun", "deno"].every((r) => settings.runtimes.includes(r)) &&
-    ["http", "ipc", "fork", "dist", "twowrites"].every((p) => settings.parts.includes(p));
+    ["http", "ipc", "fork", "dist", "twowrites", "supervisor"].every((p) => settings.parts.includes(p));
   writeJson(join(OUT, full ? "results.json" : "results-partial.json"), results);
   const dir = full ? BENCH : OUT;
   report(results, dir);

@@ -7,6 +7,14 @@
 // deno.json. Switching to dnt (or any other bundler) later means changing only this file: its CLI and the two
 // exported functions are what the rest of the repo (scripts/test_matrix.mjs, tests/npm_package.test.ts) uses.
 //
+// The package is ESM. An entry point with a default export (mod.ts: the cluster) also gets a small CommonJS file
+// (mod.cjs, with mod.d.cts) under the `require` condition: it require()s the ESM build (Node 20.19+/22.12+, Bun
+// and Deno load ESM with require) and exports the default export itself, with the named exports on it, so that
+// `require("unicluster")` is the cluster, the same object `import cluster from "unicluster"` gives. The other
+// entry points have no default export: require() gives their namespace. Every declaration file that needs
+// Node's types says so (`/// <reference types="node" />`), so that a project whose `types` list is empty (the
+// default of TypeScript 7 and of `tsc --init`) still finds them; @types/node is an optional peer dependency.
+//
 // Usage:
 //   node scripts/build_npm.mjs                          npm package into npm/
 //   node scripts/build_npm.mjs --out DIR                npm package into DIR
@@ -116,6 +124,23 @@ function rewriteDeclarationImports(outDir) {
   }
 }
 
+/**
+ * Puts `/// <reference types="node" />` at the top of every declaration file that imports a `node:` module, and
+ * of every entry point's, so that Node's types are found whatever the consumer's `types` setting.
+ */
+function referenceNodeTypes(outDir, entryDeclarations) {
+  const reference = '/// <reference types="node" />\n';
+  for (const file of walk(outDir)) {
+    if (!/\.d\.[mc]?ts$/.test(file)) continue;
+    const text = readFileSync(file, "utf8");
+    if (text.startsWith(reference)) continue;
+    if (!entryDeclarations.includes(file) && !/\bfrom\s*["']node:|\bimport\(\s*["']node:/.test(text)) {
+      continue;
+    }
+    writeFileSync(file, reference + text);
+  }
+}
+
 function hasTsFiles(dir) {
   return existsSync(dir) && walk(dir).some((f) => f.endsWith(".ts"));
 }
@@ -202,6 +227,106 @@ export function entryPoints() {
   );
 }
 
+/** Whether an entry point's source has a default export (then it gets a CommonJS entry, see the top). */
+function hasDefaultExport(file) {
+  const text = readFileSync(join(repoRoot, file), "utf8");
+  return /^\s*export\s+default\b/m.test(text) || /^\s*export\s*\{[^}]*\bas\s+default\b/m.test(text);
+}
+
+/**
+ * The CommonJS entry of an entry point with a default export: `require()` gives the default export itself (for
+ * mod.js, the cluster of this process: the same object the ESM import gives, since it comes from the same
+ * module), with the named exports that it does not have already (its own `Worker`, `SCHED_*` stay) and a
+ * `default` that points at it, for code compiled from TypeScript or Babel.
+ */
+function commonJsEntry(esmFile) {
+  return `// The CommonJS entry of ./${esmFile}, written by scripts/build_npm.mjs: require() gives its default export itself,
+// with the named exports on it.
+"use strict";
+let esm;
+try {
+  esm = require("./${esmFile}");
+} catch (error) {
+  if (error && (error.code === "ERR_REQUIRE_ESM" || error.code === "ERR_REQUIRE_ASYNC_MODULE")) {
+    throw new Error(
+      "unicluster is an ES module: require() of it needs a runtime that loads ES modules with require() " +
+        "(Node 20.19+, 22.12+, Bun, Deno); use import otherwise",
+      { cause: error },
+    );
+  }
+  throw error;
+}
+const main = esm.default;
+for (const name of Object.keys(esm)) {
+  if (name !== "default" && !(name in main)) main[name] = esm[name];
+}
+// Not enumerable: a property that leads back to the object itself would trip code that walks it.
+if (!Object.prototype.hasOwnProperty.call(main, "default")) {
+  Object.defineProperty(main, "default", { value: main, writable: true, configurable: true, enumerable: false });
+}
+module.exports = main;
+`;
+}
+
+/**
+ * What an emitted declaration file exports that names a type (interfaces, type aliases, classes, enums), following
+ * its re-exports: name -> whether the type is generic. Reads tsc's own output, whose statements each start a line.
+ */
+function exportedTypes(file, seen = new Set()) {
+  const types = new Map();
+  if (seen.has(file) || !existsSync(file)) return types;
+  seen.add(file);
+  const text = readFileSync(file, "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
+  const local = new Map();
+  const declaration =
+    /^(export\s+)?(?:declare\s+)?(?:abstract\s+)?(class|interface|type|enum)\s+([\w$]+)\s*(<)?/gm;
+  for (const [, exported, , name, generic] of text.matchAll(declaration)) {
+    local.set(name, generic !== undefined || local.get(name) === true);
+    if (exported) types.set(name, local.get(name));
+  }
+  const target = (specifier) => join(dirname(file), specifier.replace(/\.js$/, ".d.ts"));
+  for (const [, specifier] of text.matchAll(/^export\s+(?:type\s+)?\*\s+from\s+["']([^"']+)["']/gm)) {
+    for (const [name, generic] of exportedTypes(target(specifier), seen)) types.set(name, generic);
+  }
+  const named = /^export\s+(?:type\s+)?\{([^}]*)\}(?:\s*from\s+["']([^"']+)["'])?/gm;
+  for (const [, list, specifier] of text.matchAll(named)) {
+    const source = specifier === undefined ? local : exportedTypes(target(specifier), new Set(seen));
+    for (const item of list.split(",").map((part) => part.trim().replace(/^type\s+/, "")).filter(Boolean)) {
+      const [name, alias = name] = item.split(/\s+as\s+/);
+      if (source.has(name) && alias !== "default") types.set(alias, source.get(name));
+    }
+  }
+  return types;
+}
+
+/**
+ * The declarations of commonJsEntry(): the default export's type, with the named exports it does not have, and a
+ * namespace of the same name holding the module's types, so that `import type { Worker } from "unicluster"` and
+ * `cluster.Worker` as a type work in CommonJS TypeScript too. Generic types are left out (none is exported today).
+ */
+function commonJsDeclarations(esmFile, declarationFile, log) {
+  const aliases = [];
+  for (const [name, generic] of [...exportedTypes(declarationFile)].sort(([a], [b]) => a < b ? -1 : 1)) {
+    if (generic) log(`warning: ${name} is generic; the CommonJS declarations leave it out`);
+    else aliases.push(`  export type ${name} = esm.${name};`);
+  }
+  return `/// <reference types="node" />
+// The declarations of ./${esmFile.replace(/\.js$/, ".cjs")}, written by scripts/build_npm.mjs.
+import type * as esm from "./${esmFile}" with { "resolution-mode": "import" };
+/** The default export of ./${esmFile}, with its named exports on it, and \`default\`: itself. */
+type Main =
+  & typeof esm.default
+  & Omit<typeof esm, "default" | keyof typeof esm.default>
+  & { readonly default: Main };
+declare const main: Main;
+/** The types of ./${esmFile}. */
+declare namespace main {
+${aliases.join("\n")}
+}
+export = main;
+`;
+}
+
 /** The npm package.json, from the root package.json and deno.json; throws when their versions differ. */
 export function npmManifest() {
   const pkg = readJson(join(repoRoot, "package.json"));
@@ -219,12 +344,26 @@ export function npmManifest() {
     types: "./mod.d.ts",
     exports: {},
     engines: { node: ">=20" },
+    // The declarations extend node:events' EventEmitter: TypeScript users need Node's types, JavaScript users
+    // nothing.
+    peerDependencies: { "@types/node": ">=20" },
+    peerDependenciesMeta: { "@types/node": { optional: true } },
     files: [],
   };
   for (const [subpath, file] of Object.entries(entryPoints())) {
     const base = `./${file.replace(/\.ts$/, "")}`;
-    manifest.exports[subpath] = { types: `${base}.d.ts`, default: `${base}.js` };
+    const esm = { types: `${base}.d.ts`, default: `${base}.js` };
     manifest.files.push(`${base.slice(2)}.js`, `${base.slice(2)}.d.ts`);
+    if (hasDefaultExport(file)) {
+      manifest.exports[subpath] = {
+        import: esm,
+        require: { types: `${base}.d.cts`, default: `${base}.cjs` },
+        default: esm,
+      };
+      manifest.files.push(`${base.slice(2)}.cjs`, `${base.slice(2)}.d.cts`);
+    } else {
+      manifest.exports[subpath] = esm;
+    }
   }
   manifest.files.push(...libraryDirs.map((d) => `${d}/`), "README.md", "LICENSE");
   for (const key of ["keywords", "author"]) if (pkg[key] !== undefined) manifest[key] = pkg[key];
@@ -240,6 +379,18 @@ export function npmManifest() {
 export function buildNpm({ outDir = join(repoRoot, "npm"), log = console.log } = {}) {
   const manifest = npmManifest(); // fails early on a version mismatch
   const { outDir: dir } = compile({ outDir, withTests: false, declaration: true, log });
+  for (const conditions of Object.values(manifest.exports)) {
+    const cjs = conditions.require;
+    if (cjs === undefined) continue;
+    const esmFile = conditions.import.default.slice(2);
+    writeFileSync(join(dir, cjs.default), commonJsEntry(esmFile));
+    const declarations = commonJsDeclarations(esmFile, join(dir, conditions.import.types), log);
+    writeFileSync(join(dir, cjs.types), declarations);
+  }
+  referenceNodeTypes(
+    dir,
+    Object.values(manifest.exports).map((c) => join(dir, (c.types ?? c.import.types).slice(2))),
+  );
   const libraryFolders = libraryDirs.filter((d) => existsSync(join(dir, d)));
   manifest.files = manifest.files.filter((f) => !f.endsWith("/") || libraryFolders.includes(f.slice(0, -1)));
   for (const file of ["README.md", "LICENSE"]) {

@@ -23,15 +23,91 @@ import { IDENTITY_VARIABLE } from "./protocol.ts";
 import { PrimaryRole } from "./roles/primary.ts";
 import { WorkerRole } from "./roles/worker.ts";
 import type { ClusterSettings } from "./settings.ts";
-import { NodeWorker, type Worker, type WorkerConstructor } from "./worker.ts";
+import {
+  type AnyListener,
+  type ListeningAddress,
+  NodeWorker,
+  type OtherEvent,
+  type TypedListener,
+  type Worker,
+  type WorkerConstructor,
+} from "./worker.ts";
+
+/** The cluster's events and the arguments their listeners get (see {@link Cluster}). */
+export interface ClusterEvents {
+  /** A worker was forked (its process spawned). */
+  fork: [worker: Worker];
+  /** A worker is running (it told the primary). */
+  online: [worker: Worker];
+  /** A server in a worker is listening. */
+  listening: [worker: Worker, address: ListeningAddress];
+  /** A worker sent a message; `handle` is the `net.Socket` or `net.Server` sent with it, or undefined. */
+  // deno-lint-ignore no-explicit-any -- messages are the user's own values, as in Node's types
+  message: [worker: Worker, message: any, handle: any];
+  /** A worker's channel closed. */
+  disconnect: [worker: Worker];
+  /** A worker process ended: `(worker, code, null)`, or `(worker, null, signal)` when a signal ended it. */
+  exit: [worker: Worker, code: number | null, signal: string | null];
+  /** `setupPrimary()` was called (also by `fork()`), with the settings passed to it. */
+  setup: [settings: ClusterSettings];
+  /** A worker process ended: the first version's name for `exit`. */
+  death: [worker: Worker];
+  /**
+   * Something failed that no worker's `error` listener took (sending, spawning); `worker` is the one concerned, if
+   * any. Without a listener the error is printed instead.
+   */
+  error: [error: Error, worker: Worker | undefined];
+}
+
+// EventEmitter's methods typed for the cluster's events (merged into the class: types only). Each takes first any
+// other event with an untyped listener, then a cluster event with its typed listener: tried last, that signature
+// is the one a wrong listener of a cluster event is reported against.
+export interface Cluster {
+  on<E extends string | symbol>(event: OtherEvent<E, ClusterEvents>, listener: AnyListener): this;
+  /** Adds a listener of a cluster event. */
+  on<E extends keyof ClusterEvents>(event: E, listener: TypedListener<ClusterEvents, E>): this;
+  once<E extends string | symbol>(event: OtherEvent<E, ClusterEvents>, listener: AnyListener): this;
+  /** Adds a one-time listener of a cluster event. */
+  once<E extends keyof ClusterEvents>(event: E, listener: TypedListener<ClusterEvents, E>): this;
+  addListener<E extends string | symbol>(event: OtherEvent<E, ClusterEvents>, listener: AnyListener): this;
+  /** Adds a listener of a cluster event (alias of `on`). */
+  addListener<E extends keyof ClusterEvents>(event: E, listener: TypedListener<ClusterEvents, E>): this;
+  prependListener<E extends string | symbol>(
+    event: OtherEvent<E, ClusterEvents>,
+    listener: AnyListener,
+  ): this;
+  /** Adds a listener of a cluster event before the others. */
+  prependListener<E extends keyof ClusterEvents>(event: E, listener: TypedListener<ClusterEvents, E>): this;
+  prependOnceListener<E extends string | symbol>(
+    event: OtherEvent<E, ClusterEvents>,
+    listener: AnyListener,
+  ): this;
+  /** Adds a one-time listener of a cluster event before the others. */
+  prependOnceListener<E extends keyof ClusterEvents>(
+    event: E,
+    listener: TypedListener<ClusterEvents, E>,
+  ): this;
+  off<E extends string | symbol>(event: OtherEvent<E, ClusterEvents>, listener: AnyListener): this;
+  /** Removes a listener of a cluster event. */
+  off<E extends keyof ClusterEvents>(event: E, listener: TypedListener<ClusterEvents, E>): this;
+  removeListener<E extends string | symbol>(event: OtherEvent<E, ClusterEvents>, listener: AnyListener): this;
+  /** Removes a listener of a cluster event (alias of `off`). */
+  removeListener<E extends keyof ClusterEvents>(event: E, listener: TypedListener<ClusterEvents, E>): this;
+  /** Emits a cluster event with its arguments. */
+  emit<E extends keyof ClusterEvents>(event: E, ...args: ClusterEvents[E]): boolean;
+  /** Emits any event (untyped for every name: the core re-emits a worker's events without naming them). */
+  // deno-lint-ignore no-explicit-any -- as EventEmitter's own emit
+  emit(event: string | symbol, ...args: any[]): boolean;
+}
 
 /**
  * The cluster: in the primary it forks workers and reports on them; in a worker it is the worker's view of
  * itself (`cluster.worker`).
  *
- * Events (primary): `fork(worker)`, `online(worker)`, `listening(worker, address)`,
- * `message(worker, message, handle)`, `disconnect(worker)`, `exit(worker, code, signal)`, `setup(settings)`,
- * and `death(worker)`, the first version's name for `exit`.
+ * Events (primary; typed by {@link ClusterEvents}): `fork(worker)`, `online(worker)`,
+ * `listening(worker, address)`, `message(worker, message, handle)`, `disconnect(worker)`,
+ * `exit(worker, code, signal)`, `setup(settings)`, `death(worker)`, the first version's name for `exit`, and
+ * `error(error, worker)`.
  */
 export class Cluster extends EventEmitter {
   /** True in the primary process. */

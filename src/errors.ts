@@ -84,6 +84,14 @@ export function notPrimary(what: string): Error & CodedError {
   );
 }
 
+/** `Error` with code `ERR_CLUSTER_NOT_WORKER`: a worker-only call made in the primary. */
+export function notWorker(what: string): Error & CodedError {
+  return withCode(
+    new Error(`${what} can only be called in a cluster worker; this process is the primary`),
+    "ERR_CLUSTER_NOT_WORKER",
+  );
+}
+
 /** `Error` with code `ERR_MODULE_NOT_FOUND`: the script a worker would run is missing. */
 export function scriptMissing(exec: string): Error & CodedError {
   return withCode(

@@ -37,6 +37,11 @@ export interface ClusterSettings {
   runtime?: RuntimeName;
   /** The executable that starts a worker. Default: the primary's own for the same runtime, else found on PATH. */
   execPath?: string;
+  /**
+   * unicluster's own: workers send a heartbeat (`unicluster:heartbeat` on `cluster.internal`, with their resident
+   * memory and event-loop delay) every this many milliseconds. Default: none. The supervisor sets it.
+   */
+  heartbeatInterval?: number;
 }
 
 const RUNTIMES: readonly RuntimeName[] = ["node", "deno", "bun"];
@@ -72,6 +77,7 @@ const CHECKS: Record<keyof ClusterSettings, [(value: unknown) => boolean, string
   inspectPort: [(v) => typeof v === "function" || isId(v), "of type number or function"],
   runtime: [(v) => typeof v === "string", "of type string"],
   execPath: [(v) => typeof v === "string" && v.length > 0, "of type string"],
+  heartbeatInterval: [isId, "a non-negative integer"],
 };
 
 /**

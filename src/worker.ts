@@ -7,6 +7,7 @@
  */
 
 import { EventEmitter } from "node:events";
+import type { SharingMode } from "./contract/sharing.ts";
 import { parseSendArguments } from "./send_arguments.ts";
 import { toSignalName } from "./signals.ts";
 import { type LifeEvent, nextState, type TransitionCause, type WorkerState } from "./worker_state.ts";
@@ -86,9 +87,85 @@ function processControl(worker: Worker): WorkerControl {
   };
 }
 
+/** Where a worker's server listens, as `listening` gives it: Node's four fields, and `mode` (not enumerable). */
+export interface ListeningAddress {
+  /** Host address (null for any), or the unix socket path. */
+  address: string | null;
+  /** Port, or -1 for a unix socket. */
+  port: number;
+  /** 4, 6, or -1 for a unix socket; `udp4` or `udp6` for a UDP socket. */
+  addressType: number | "udp4" | "udp6";
+  /** File descriptor the server listens on, if it was given one. */
+  fd: number | undefined;
+  /** How the port is shared. */
+  readonly mode?: SharingMode;
+}
+
+/** A worker's events and the arguments their listeners get (see {@link Worker}). */
+export interface WorkerEvents {
+  /** The worker process is running (it told the primary). */
+  online: [];
+  /** A server in the worker is listening. */
+  listening: [address: ListeningAddress];
+  /** A message from the other side; `handle` is the `net.Socket` or `net.Server` sent with it, or undefined. */
+  // deno-lint-ignore no-explicit-any -- messages are the user's own values, as in Node's types
+  message: [message: any, handle: any];
+  /** The channel to the other side closed. */
+  disconnect: [];
+  /** The worker process ended: `(code, null)`, or `(null, signal)` when a signal ended it. */
+  exit: [code: number | null, signal: string | null];
+  /** Sending, killing or spawning failed. */
+  error: [error: Error];
+}
+
+/** An event name not in `Events`: only those take the untyped listener, so known events' listeners are checked. */
+export type OtherEvent<E, Events> = E extends keyof Events ? never : E;
+
+/** A listener of an event whose arguments are not known here (EventEmitter's own listener type). */
+// deno-lint-ignore no-explicit-any -- as EventEmitter's own listener type
+export type AnyListener = (...args: any[]) => void;
+
+/** The listener of event `E` of an event map (`WorkerEvents`, `ClusterEvents`). */
+export type TypedListener<Events, E extends keyof Events> = (...args: Extract<Events[E], unknown[]>) => void;
+
+// EventEmitter's methods typed for the worker's events (merged into the class: types only). Each takes first any
+// other event with an untyped listener, then a worker event with its typed listener: tried last, that signature is
+// the one a wrong listener of a worker event is reported against.
+export interface Worker {
+  on<E extends string | symbol>(event: OtherEvent<E, WorkerEvents>, listener: AnyListener): this;
+  /** Adds a listener of a worker event. */
+  on<E extends keyof WorkerEvents>(event: E, listener: TypedListener<WorkerEvents, E>): this;
+  once<E extends string | symbol>(event: OtherEvent<E, WorkerEvents>, listener: AnyListener): this;
+  /** Adds a one-time listener of a worker event. */
+  once<E extends keyof WorkerEvents>(event: E, listener: TypedListener<WorkerEvents, E>): this;
+  addListener<E extends string | symbol>(event: OtherEvent<E, WorkerEvents>, listener: AnyListener): this;
+  /** Adds a listener of a worker event (alias of `on`). */
+  addListener<E extends keyof WorkerEvents>(event: E, listener: TypedListener<WorkerEvents, E>): this;
+  prependListener<E extends string | symbol>(event: OtherEvent<E, WorkerEvents>, listener: AnyListener): this;
+  /** Adds a listener of a worker event before the others. */
+  prependListener<E extends keyof WorkerEvents>(event: E, listener: TypedListener<WorkerEvents, E>): this;
+  prependOnceListener<E extends string | symbol>(
+    event: OtherEvent<E, WorkerEvents>,
+    listener: AnyListener,
+  ): this;
+  /** Adds a one-time listener of a worker event before the others. */
+  prependOnceListener<E extends keyof WorkerEvents>(event: E, listener: TypedListener<WorkerEvents, E>): this;
+  off<E extends string | symbol>(event: OtherEvent<E, WorkerEvents>, listener: AnyListener): this;
+  /** Removes a listener of a worker event. */
+  off<E extends keyof WorkerEvents>(event: E, listener: TypedListener<WorkerEvents, E>): this;
+  removeListener<E extends string | symbol>(event: OtherEvent<E, WorkerEvents>, listener: AnyListener): this;
+  /** Removes a listener of a worker event (alias of `off`). */
+  removeListener<E extends keyof WorkerEvents>(event: E, listener: TypedListener<WorkerEvents, E>): this;
+  /** Emits a worker event with its arguments. */
+  emit<E extends keyof WorkerEvents>(event: E, ...args: WorkerEvents[E]): boolean;
+  /** Emits any event (untyped for every name: the core re-emits a transition's event without naming it). */
+  // deno-lint-ignore no-explicit-any -- as EventEmitter's own emit
+  emit(event: string | symbol, ...args: any[]): boolean;
+}
+
 /**
  * A cluster worker. Emits `online`, `listening(address)`, `message(message, handle)`, `disconnect`,
- * `exit(code, signal)` and `error(err)`.
+ * `exit(code, signal)` and `error(err)` (typed by {@link WorkerEvents}).
  */
 export class Worker extends EventEmitter {
   /** The worker's id: 1, 2, ... in fork order, never reused. In the worker, the same id. */

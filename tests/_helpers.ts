@@ -6,7 +6,7 @@
  */
 
 import { once } from "node:events";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Cluster, detectRuntime, type SharingMode, type Worker } from "../mod.ts";
@@ -99,9 +99,15 @@ export function alive(pid: number | undefined): boolean {
   if (pid === undefined) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  // An exited process stays a zombie until its parent reaps it; an orphan's new parent (PID 1 here) may take a
+  // second or more. A zombie runs nothing: it counts as gone.
+  try {
+    return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ").pop()?.[0] !== "Z";
+  } catch {
+    return !existsSync("/proc/self/stat");
   }
 }
 
@@ -172,6 +178,18 @@ export async function countAnswers(port: number, count: number): Promise<Record<
     counts[body] = (counts[body] ?? 0) + 1;
   }
   return counts;
+}
+
+/**
+ * Asserts round-robin's split of `total` sequential connections over `workers` workers: each gets its share within
+ * 5% of the total. A worker whose acknowledgement of its last connection is still on its way is skipped for a turn
+ * (as in Node), so the split is even but not always exact.
+ */
+export function assertRoundRobin(counts: Record<string, number>, total: number, workers = 2): void {
+  const share = total / workers;
+  const values = Object.values(counts);
+  const ok = values.length === workers && values.every((n) => Math.abs(n - share) <= total * 0.05);
+  if (!ok) throw new Error(`round-robin split unevenly: ${JSON.stringify(counts)} of ${total}`);
 }
 
 /** The repository root: the nearest folder above this file that holds deno.json (also from .tmp/node20/tests). */

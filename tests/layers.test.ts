@@ -1,5 +1,7 @@
-// The layering, enforced: the core (src/) imports only its own files and node:events, and reaches a runtime only
-// through the contract (src/contract/); adapters import of the core only the contract and the errors module.
+// The layering, enforced: the core (src/, but for the supervisor) imports only its own files and node:events, and
+// reaches a runtime only through the contract (src/contract/); adapters import of the core only the contract and
+// the errors module; the supervisor (src/supervisor/), a policy layer, uses the core and node: builtins, never
+// an adapter.
 // Reads the sources, so it runs the same on every runtime (and is skipped in the compiled copy, which has none).
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -32,10 +34,11 @@ function importsOf(file: string): string[] {
 }
 
 describe("layers", { skip: compiled ? "the compiled copy has no sources" : false }, () => {
-  test("src/ imports only its own files and node:events", () => {
+  test("the core (src/ but the supervisor) imports only its own files and node:events", () => {
     const wrong: string[] = [];
-    for (const file of sources("src")) {
+    for (const file of sources("src").filter((f) => !f.startsWith("src/supervisor/"))) {
       for (const target of importsOf(file)) {
+        if (target.startsWith("src/supervisor/")) wrong.push(`${file} -> ${target}`);
         if (target !== "node:events" && !target.startsWith("src/")) wrong.push(`${file} -> ${target}`);
       }
     }
@@ -54,6 +57,17 @@ describe("layers", { skip: compiled ? "the compiled copy has no sources" : false
     assert.deepEqual(wrong, []);
   });
 
+  test("the supervisor reaches no adapter: it uses the core and node: builtins", () => {
+    const wrong: string[] = [];
+    for (const file of [...sources("src/supervisor"), "supervisor.ts"]) {
+      for (const target of importsOf(file)) {
+        const allowed = target.startsWith("node:") || target.startsWith("src/") || target === "mod.ts";
+        if (!allowed) wrong.push(`${file} -> ${target}`);
+      }
+    }
+    assert.deepEqual(wrong, []);
+  });
+
   test("src/errors.ts is a leaf and the contract holds only types", () => {
     assert.deepEqual(importsOf("src/errors.ts"), []);
     for (const file of sources("src/contract")) {
@@ -63,7 +77,7 @@ describe("layers", { skip: compiled ? "the compiled copy has no sources" : false
   });
 
   test("every source file has one job and stays under 300 lines", () => {
-    const long = [...sources("src"), ...sources("adapters"), "mod.ts", "core.ts"]
+    const long = [...sources("src"), ...sources("adapters"), "mod.ts", "core.ts", "supervisor.ts"]
       .map((file) => [file, readFileSync(join(root, file), "utf8").split("\n").length] as const)
       .filter(([, lines]) => lines > 300);
     assert.deepEqual(long, []);

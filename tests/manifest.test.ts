@@ -30,7 +30,11 @@ test('the npm name is "unicluster"', () => {
   assert.equal(npm.name, "unicluster");
 });
 
-test('the JSR name is "@unicluster/cluster"; it exports ./mod.ts and the side-effect-free ./core.ts', () => {
+test('the JSR name is "@unicluster/cluster"; it exports ./mod.ts, ./core.ts (no side effects), ./supervisor.ts', () => {
   assert.equal(jsr.name, "@unicluster/cluster");
-  assert.deepEqual(jsr.exports, { ".": "./mod.ts", "./core": "./core.ts" });
+  assert.deepEqual(jsr.exports, {
+    ".": "./mod.ts",
+    "./core": "./core.ts",
+    "./supervisor": "./supervisor.ts",
+  });
 });

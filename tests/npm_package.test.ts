@@ -1,6 +1,16 @@
 // The npm package as a user gets it: scripts/build_npm.mjs builds npm/, `npm pack` packs it, an empty project
-// installs the tarball offline, and both Node 20 and Node 24 `import cluster from "unicluster"`.
-// Runs only under Node 24 (it needs npm and both Node versions); under Deno, Bun and Node 20 it is skipped.
+// installs the tarball (with TypeScript 5 and @types/node, see below), and then:
+// - `import cluster from "unicluster"` works on Node 20 and 24, Bun and Deno;
+// - `require("unicluster")` is the cluster itself (not a namespace) and forks a worker (the same CommonJS script,
+//   which requires unicluster again and answers) on Node 20 and 24, Bun and Deno (`deno run -A x.cjs`), and it is
+//   the object `import()` gives as its default export;
+// - the declarations compile in projects made by `tsc --init` (empty `types` list) with TypeScript 5 and 7, ESM
+//   (tests/types/events.ts, whose wrong listeners must be refused on exactly the lines it marks) and CommonJS,
+//   and with no tsconfig at all with TypeScript 7.
+// Runs only under Node 24 (it needs npm, both Node versions, Bun and Deno); under Deno, Bun and Node 20 it is
+// skipped. The install is --prefer-offline: the tarball is local, @types/node is the repo's own version (in npm's
+// cache after `npm ci`), and TypeScript 5 comes from the cache or, the first time, from the registry. TypeScript 5
+// is not a devDependency of the repo because its `tsc` bin would take node_modules/.bin/tsc from TypeScript 7.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -23,43 +33,195 @@ import { repoRoot } from "./_helpers.ts";
 const onNode24 = !("Deno" in globalThis) && !("Bun" in globalThis) &&
   Number(process.versions.node.split(".")[0]) === 24;
 
-const TITLE = "npm package: build, pack, install offline, import on Node 20 and Node 24";
+const TITLE =
+  "npm package: build, pack, install; import and require on Node 20, Node 24, Bun and Deno; types";
+
+/** The TypeScript 5 the declarations are checked with (TypeScript 7 is the repo's own). */
+const TYPESCRIPT_5 = "5.9.3";
 
 /** The environment of the child runs: NODE_EXTRA_CA_CERTS only slows every Node start down. */
 function env(): Record<string, string | undefined> {
   const e: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1" };
   delete e.NODE_EXTRA_CA_CERTS;
   delete e.FORCE_COLOR;
+  delete e.UNICLUSTER_ADAPTER;
   return e;
 }
 
-/** Runs a command and fails the test with its output when it does not exit 0. */
-function run(cmd: string, args: string[], cwd: string): string {
-  const r = spawnSync(cmd, args, { cwd, env: env(), encoding: "utf8", timeout: 5 * 60_000 });
-  const output = `${r.stdout ?? ""}${r.stderr ?? ""}`;
-  assert.equal(
-    r.status,
-    0,
-    `\`${[cmd, ...args].join(" ")}\` in ${cwd} failed (${
-      r.error?.message ?? `exit ${r.status ?? r.signal}`
-    }):\n${output}`,
-  );
-  return output;
+interface Ran {
+  status: number | null;
+  output: string;
+  describe: string;
 }
 
-// What the user script checks after `npm install unicluster`.
-const CHECK_SCRIPT = `import assert from "node:assert/strict";
-import cluster from "unicluster";
+/** Runs a command (for at most timeoutMs) and returns its exit status and output. */
+function spawn(cmd: string, args: string[], cwd: string, timeoutMs = 5 * 60_000): Ran {
+  const r = spawnSync(cmd, args, { cwd, env: env(), encoding: "utf8", timeout: timeoutMs });
+  return {
+    status: r.status,
+    output: `${r.stdout ?? ""}${r.stderr ?? ""}`,
+    describe: `\`${[cmd, ...args].join(" ")}\` in ${cwd} (${
+      r.error?.message ?? `exit ${r.status ?? r.signal}`
+    })`,
+  };
+}
+
+/** Runs a command and fails the test with its output when it does not exit 0. */
+function run(cmd: string, args: string[], cwd: string, timeoutMs?: number): string {
+  const r = spawn(cmd, args, cwd, timeoutMs);
+  assert.equal(r.status, 0, `${r.describe} failed:\n${r.output}`);
+  return r.output;
+}
+
+// The ESM user: the default export is the cluster, the named exports are there, and require() of the package
+// from ESM gives the same cluster.
+const ESM_SCRIPT = `import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import cluster, { createCluster, SCHED_RR, Worker } from "unicluster";
 assert.equal(cluster.isPrimary, true, "cluster.isPrimary");
 assert.equal(cluster.isWorker, false, "cluster.isWorker");
 assert.equal(typeof cluster.fork, "function", "typeof cluster.fork");
 assert.equal(typeof cluster.setupPrimary, "function", "typeof cluster.setupPrimary");
 assert.equal(typeof cluster.on, "function", "cluster is an EventEmitter");
+assert.equal(typeof createCluster, "function", "named export createCluster");
+assert.equal(SCHED_RR, 2, "named export SCHED_RR");
+assert.equal(cluster.Worker.prototype, Worker.prototype, "cluster.Worker builds the exported Worker class");
 const core = await import("unicluster/core");
 assert.equal(typeof core.createCluster, "function", "unicluster/core exports createCluster");
 assert.equal(core.default, undefined, "unicluster/core has no default cluster");
-console.log("unicluster ok on " + process.version);
+const require = createRequire(import.meta.url);
+assert.equal(require("unicluster"), cluster, "require() after import gives the same cluster");
+console.log("import ok on " + process.argv[2]);
 `;
+
+// The CommonJS user: require() gives the cluster itself, which forks this script; the worker requires unicluster
+// again, and answers.
+const CJS_SCRIPT = `"use strict";
+const assert = require("node:assert/strict");
+const cluster = require("unicluster");
+const runtime = process.argv[2];
+if (cluster.isPrimary) {
+  assert.equal(cluster.isWorker, false, "cluster.isWorker");
+  assert.equal(typeof cluster.fork, "function", "typeof cluster.fork");
+  assert.equal(typeof cluster.on, "function", "cluster is an EventEmitter");
+  assert.equal(cluster.default, cluster, "require('unicluster').default is the cluster (for TypeScript interop)");
+  assert.equal(typeof cluster.createCluster, "function", "named export createCluster");
+  assert.equal(typeof cluster.serve, "function", "named export serve");
+  assert.equal(cluster.SCHED_RR, 2, "SCHED_RR");
+  const core = require("unicluster/core");
+  assert.equal(typeof core.createCluster, "function", "require('unicluster/core') has createCluster");
+  assert.equal(core.default, undefined, "unicluster/core has no default cluster");
+  assert.equal(cluster.Worker.prototype, core.Worker.prototype, "cluster.Worker builds the Worker class");
+  assert.notEqual(cluster.Worker, core.Worker, "cluster.Worker stays Node's constructor");
+  const timer = setTimeout(() => {
+    console.error("no answer from the worker in 60 s");
+    process.exit(1);
+  }, 60_000);
+  (async () => {
+    const esm = await import("unicluster");
+    assert.equal(esm.default, cluster, "require() and import() give one cluster");
+    const worker = cluster.fork({ RUNTIME_LABEL: runtime });
+    let answer;
+    worker.on("message", (message) => (answer = message));
+    worker.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      assert.deepEqual(answer, { id: worker.id, isWorker: true, same: true }, "the worker's answer");
+      assert.equal(code, 0, "the worker's exit code (signal " + signal + ")");
+      console.log("require ok on " + runtime);
+    });
+  })().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+} else {
+  const again = require("unicluster");
+  again.worker.send(
+    { id: again.worker.id, isWorker: again.isWorker, same: again === cluster },
+    () => process.exit(0),
+  );
+}
+`;
+
+// The CommonJS TypeScript user: the require condition's declarations (mod.d.cts).
+const CJS_TYPES = `import cluster = require("unicluster");
+import type { ClusterSettings, Worker } from "unicluster";
+
+const primary: boolean = cluster.isPrimary;
+const self: typeof cluster = cluster.default;
+const create: () => unknown = cluster.createCluster;
+const worker: Worker = cluster.fork();
+const built: cluster.Worker = new cluster.Worker({ id: 1 });
+const settings: ClusterSettings = cluster.settings;
+const policy: 1 | 2 | 3 = cluster.SCHED_RR;
+cluster.on("exit", (w: cluster.Worker, code: number | null, signal: string | null) => console.log(w.id, code, signal));
+console.log(primary, self, create, worker, built, settings, policy);
+`;
+
+interface Diagnostic {
+  file: string;
+  line: number;
+  text: string;
+}
+
+/** tsc's diagnostics (--pretty false): a `file(line,col): error TS...` line and its indented continuation. */
+function diagnostics(output: string): Diagnostic[] {
+  const found: Diagnostic[] = [];
+  for (const line of output.split("\n")) {
+    const head = /^(.+?)\((\d+),\d+\): error (TS\d+: .*)$/.exec(line);
+    if (head) found.push({ file: head[1], line: Number(head[2]), text: head[3] });
+    else if (found.length > 0 && /^\s/.test(line)) found[found.length - 1].text += `\n${line}`;
+  }
+  return found;
+}
+
+/** The type test's lines marked `@ts-expect-error -- expects: TEXT`: the line after each, and TEXT. */
+function expectedErrors(source: string): Map<number, string> {
+  const expected = new Map<number, string>();
+  source.split("\n").forEach((line, index) => {
+    const marked = /\/\/ @ts-expect-error -- expects: (.*)$/.exec(line);
+    if (marked) expected.set(index + 2, marked[1].trim());
+  });
+  return expected;
+}
+
+/**
+ * Type-checks the type tests in a project made by `tsc --init` (whose `types` list is empty: Node's types come only
+ * through the package's `/// <reference types="node" />`): as they are (no error), then with the
+ * `@ts-expect-error` directives disarmed (an error on each marked line, with its text, and nowhere else).
+ */
+function checkTypes(label: string, tsc: string[], dir: string, events: string): void {
+  const [cmd, ...pre] = tsc;
+  mkdirSync(dir);
+  run(cmd, [...pre, "--init"], dir);
+  const tsconfig = readFileSync(join(dir, "tsconfig.json"), "utf8");
+  assert.match(tsconfig, /"types": \[\]/, `${label}: tsc --init gives an empty types list`);
+  writeFileSync(join(dir, "events.ts"), events);
+  writeFileSync(join(dir, "require.cts"), CJS_TYPES);
+
+  // The package's own declarations are checked too (--skipLibCheck false), which only adds errors.
+  const good = spawn(
+    cmd,
+    [...pre, "-p", dir, "--noEmit", "--pretty", "false", "--skipLibCheck", "false"],
+    dir,
+  );
+  assert.equal(good.status, 0, `${label}: the type tests do not compile: ${good.describe}\n${good.output}`);
+
+  const expected = expectedErrors(events);
+  assert.ok(expected.size >= 5, `${label}: the type test marks its wrong listeners (${expected.size} found)`);
+  writeFileSync(join(dir, "events.ts"), events.replaceAll("// @ts-expect-error", "// (disarmed)"));
+  const bad = spawn(cmd, [...pre, "-p", dir, "--noEmit", "--pretty", "false"], dir);
+  assert.notEqual(bad.status, 0, `${label}: wrong listeners compiled: ${bad.describe}\n${bad.output}`);
+  const found = diagnostics(bad.output);
+  assert.deepEqual(
+    found.map((d) => `${d.file}:${d.line}`),
+    [...expected.keys()].map((line) => `events.ts:${line}`),
+    `${label}: an error on each marked line and nowhere else:\n${bad.output}`,
+  );
+  for (const d of found) {
+    const text = expected.get(d.line)!;
+    assert.ok(d.text.includes(text), `${label}: events.ts:${d.line} should say "${text}":\n${d.text}`);
+  }
+}
 
 if (!onNode24) {
   const runtime = "Deno" in globalThis
@@ -69,12 +231,21 @@ if (!onNode24) {
     : `Node ${process.versions.node}`;
   test.skip(`${TITLE} (runs only under Node 24; this is ${runtime})`, () => {});
 } else {
-  test(TITLE, { timeout: 10 * 60_000 }, async () => {
+  test(TITLE, { timeout: 10 * 60_000 }, async (t) => {
     const root = repoRoot();
     const helper = pathToFileURL(join(root, "scripts", "_runtimes.mjs")).href;
-    const { findNode20 } = (await import(helper)) as { findNode20: () => { path: string; version: string } };
+    const { findNode20, bin } = (await import(helper)) as {
+      findNode20: () => { path: string; version: string };
+      bin: (name: string) => string;
+    };
     const node20 = findNode20();
     const node24 = process.execPath;
+    const runtimes: [label: string, cmd: string, args: string[]][] = [
+      ["Node 20", node20.path, []],
+      ["Node 24", node24, []],
+      ["Bun", bin("bun"), []],
+      ["Deno", bin("deno"), ["run", "-A"]],
+    ];
 
     run(node24, [join(root, "scripts", "build_npm.mjs")], root);
     const pkgDir = join(root, "npm");
@@ -98,23 +269,74 @@ if (!onNode24) {
           2,
         ),
       );
-      run("npm", ["install", "--offline", "--no-audit", "--no-fund", tarball], project);
+      const repoManifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+        devDependencies: Record<string, string>;
+      };
+      const typesNode = repoManifest.devDependencies["@types/node"];
+      run(
+        "npm",
+        [
+          "install",
+          "--prefer-offline",
+          "--no-audit",
+          "--no-fund",
+          "--save-exact",
+          tarball,
+          `typescript@${TYPESCRIPT_5}`,
+          `@types/node@${typesNode}`,
+        ],
+        project,
+      );
 
       const installed = join(project, "node_modules", "unicluster");
-      assert.ok(existsSync(join(installed, "mod.d.ts")), "the installed package has mod.d.ts");
-      assert.ok(existsSync(join(installed, "mod.js")), "the installed package has mod.js");
-      const manifest = JSON.parse(readFileSync(join(installed, "package.json"), "utf8")) as Record<
-        string,
-        unknown
-      >;
+      const manifest = JSON.parse(readFileSync(join(installed, "package.json"), "utf8")) as {
+        version: string;
+        types: string;
+        exports: Record<string, Record<string, unknown>>;
+      };
       assert.equal(manifest.version, built.version);
       assert.equal(manifest.types, "./mod.d.ts");
-
-      writeFileSync(join(project, "check.mjs"), CHECK_SCRIPT);
-      for (const [label, node] of [["Node 20", node20.path], ["Node 24", node24]]) {
-        const out = run(node, ["check.mjs"], project);
-        assert.match(out, /unicluster ok on v(20|24)\./, `${label}: ${out}`);
+      assert.deepEqual(manifest.exports["."], {
+        import: { types: "./mod.d.ts", default: "./mod.js" },
+        require: { types: "./mod.d.cts", default: "./mod.cjs" },
+        default: { types: "./mod.d.ts", default: "./mod.js" },
+      });
+      for (const file of ["mod.js", "mod.d.ts", "mod.cjs", "mod.d.cts", "core.js", "core.d.ts"]) {
+        assert.ok(existsSync(join(installed, file)), `the installed package has ${file}`);
       }
+
+      await t.test("import: the default export is the cluster (Node 20, Node 24, Bun, Deno)", () => {
+        writeFileSync(join(project, "check.mjs"), ESM_SCRIPT);
+        for (const [label, cmd, args] of runtimes) {
+          const out = run(cmd, [...args, "check.mjs", label], project, 60_000);
+          assert.match(out, new RegExp(`import ok on ${label}`), `${label}: ${out}`);
+        }
+      });
+
+      await t.test("require: the cluster itself, which forks a worker (Node 20, Node 24, Bun, Deno)", () => {
+        writeFileSync(join(project, "fork.cjs"), CJS_SCRIPT);
+        for (const [label, cmd, args] of runtimes) {
+          const out = run(cmd, [...args, "fork.cjs", label], project, 90_000);
+          assert.match(out, new RegExp(`require ok on ${label}`), `${label}: ${out}`);
+        }
+      });
+
+      await t.test("types: events typed, wrong listeners refused; TypeScript 5 and 7, tsc --init", () => {
+        const source = readFileSync(join(root, "tests", "types", "events.ts"), "utf8");
+        const events = source.replaceAll('"../../mod.ts"', '"unicluster"');
+        assert.notEqual(events, source, "the type test imports ../../mod.ts");
+        const ts5 = join(project, "node_modules", "typescript", "bin", "tsc");
+        assert.match(run(node24, [ts5, "--version"], project), new RegExp(`Version ${TYPESCRIPT_5}`));
+        assert.match(run(bin("tsc"), ["--version"], project), /Version 7\./);
+        checkTypes("TypeScript 5", [node24, ts5], join(project, "ts5"), events);
+        checkTypes("TypeScript 7", [bin("tsc")], join(project, "ts7"), events);
+        // No tsconfig at all: TypeScript 7's defaults (TypeScript 5's target ES5, which has no #private
+        // fields, is not tried).
+        const bare = join(project, "bare");
+        mkdirSync(bare);
+        writeFileSync(join(bare, "events.ts"), events);
+        run(bin("tsc"), ["--noEmit", "--pretty", "false", "events.ts"], bare);
+      });
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }

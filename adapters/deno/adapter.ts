@@ -24,12 +24,14 @@ import type {
   SpawnRequest,
   WorkerCommand,
   WorkerIdentity,
+  WorkerStats,
 } from "../../src/contract/mod.ts";
 import { connectParent } from "../ipc/connect_parent.ts";
 import { ProcessChildLink } from "../node/child_link.ts";
 import { installDgramHooks } from "../servers/dgram_hooks.ts";
 import { installNetServerHooks } from "../servers/net_hooks.ts";
 import { netPortOpener } from "../servers/net_ports.ts";
+import { startHeartbeat } from "../shared/heartbeat.ts";
 import { scriptExists } from "../shared/process_host.ts";
 import { DenoChildLink } from "./child_link.ts";
 import { denoExecArgv } from "./command_line.ts";
@@ -159,5 +161,10 @@ export class DenoAdapter implements Adapter {
   /** Ends this process. */
   exit(code: number): void {
     denoGlobal().exit(code);
+  }
+
+  /** Sends this process's stats every `interval` milliseconds. */
+  startHeartbeat(interval: number, beat: (stats: WorkerStats) => void): void {
+    startHeartbeat(interval, beat);
   }
 }

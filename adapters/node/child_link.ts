@@ -7,6 +7,7 @@
  */
 
 import { type ChildProcess, spawn, type StdioOptions } from "node:child_process";
+import process from "node:process";
 import type { ChildEvents, SpawnRequest, WorkerIdentity } from "../../src/contract/mod.ts";
 import { ChildLinkBase, stdioEntries } from "../shared/child_link_base.ts";
 
@@ -107,8 +108,13 @@ export class ProcessChildLink extends ChildLinkBase {
     if (this.#child.connected) this.#child.disconnect();
   }
 
-  /** Signals the process. */
+  /**
+   * Signals the process by its pid: Deno's `ChildProcess.kill()` sends only the first signal of a child's life,
+   * and then reports that signal as how the child ended, whatever its real exit was.
+   */
   protected signal(signal: string): boolean {
-    return this.#child.kill(signal as NodeJS.Signals);
+    if (this.#child.pid === undefined) return false;
+    process.kill(this.#child.pid, signal as NodeJS.Signals);
+    return true;
   }
 }

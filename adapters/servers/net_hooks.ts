@@ -73,7 +73,7 @@ function listenShared(
   }
   const untrack = bridge.track({
     close(done) {
-      if (server.listening) return void server.close(() => done());
+      if (server.listening) return closeGracefully(server, done);
       // Still binding (the worker is leaving): close it as soon as it listens, or it would keep the worker alive.
       server.once("listening", () => server.close());
       done();
@@ -120,6 +120,32 @@ function listenShared(
     };
     original.call(server, bind);
   }
+}
+
+/** How long an idle keep-alive connection of a closing HTTP server may stay open for its client's next request. */
+const IDLE_GRACE_MS = 1000;
+
+/**
+ * Closes a server the worker is leaving with: it stops accepting, and lets its connections finish. An HTTP server
+ * also answers every further request with `Connection: close`, and closes the keep-alive connections still idle
+ * after a grace period: closing an idle connection at once (as `http.Server.close()` does since Node 19) races
+ * the client's next request on it, which then fails.
+ */
+function closeGracefully(server: net.Server, done: () => void): void {
+  const web = server as net.Server & { closeIdleConnections?: () => void };
+  const nodeHttp = server instanceof http.Server && server instanceof net.Server;
+  if (!nodeHttp || typeof web.closeIdleConnections !== "function") {
+    return void server.close(() => done());
+  }
+  server.prependListener("request", (_req, res: http.ServerResponse) => {
+    if (!res.headersSent) res.setHeader("connection", "close");
+  });
+  const idle = setTimeout(() => web.closeIdleConnections!(), IDLE_GRACE_MS);
+  idle.unref?.();
+  net.Server.prototype.close.call(server, () => {
+    clearTimeout(idle);
+    done();
+  });
 }
 
 /** What net.Server's accept path reads from the server (http.Server sets `noDelay: true` by default). */

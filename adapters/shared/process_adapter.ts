@@ -21,12 +21,14 @@ import type {
   SpawnRequest,
   WorkerCommand,
   WorkerIdentity,
+  WorkerStats,
 } from "../../src/contract/mod.ts";
 import { processExecArgv } from "../deno/command_line.ts";
 import { connectParent } from "../ipc/connect_parent.ts";
 import { installDgramHooks } from "../servers/dgram_hooks.ts";
 import { installNetServerHooks } from "../servers/net_hooks.ts";
 import { netPortOpener } from "../servers/net_ports.ts";
+import { startHeartbeat } from "./heartbeat.ts";
 import { processHost, scriptExists, takeEnv } from "./process_host.ts";
 
 /** What differs between the adapters built on the global `process`. */
@@ -109,5 +111,10 @@ export class ProcessAdapter implements Adapter {
   /** Ends this process. */
   exit(code: number): void {
     process.exit(code);
+  }
+
+  /** Sends this process's stats every `interval` milliseconds. */
+  startHeartbeat(interval: number, beat: (stats: WorkerStats) => void): void {
+    startHeartbeat(interval, beat);
   }
 }

@@ -57,6 +57,8 @@ export function newResults(settings, wrkPath) {
     importCost: [],
     dist: [],
     twoWrites: [],
+    supervisor: [],
+    supervisorReload: [],
   };
   results.labels = {};
   results.kinds = {};

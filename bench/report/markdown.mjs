@@ -6,6 +6,7 @@ import { explain } from "./explain.mjs";
 import { httpSection } from "./http.mjs";
 import { compare, configsOf, labelOf, TARGETS } from "./http_data.mjs";
 import { distSection, forkSection, ipcCompare, ipcSection, twoWritesSection } from "./parts.mjs";
+import { supervisorSection } from "./supervisor.mjs";
 import { median, MODES, pct, ratio, ratioVs, RUNTIME_NAMES } from "./stats.mjs";
 
 /** The targets at a glance. */
@@ -89,6 +90,7 @@ export function markdown(data) {
   forkSection(data, lines);
   distSection(data, lines);
   twoWritesSection(data, lines);
+  supervisorSection(data, lines);
 
   lines.push("## Targets missed, and why", "");
   if (httpMissed.length === 0 && ipcMissed.length === 0) lines.push("All targets met in this run.", "");

@@ -6,7 +6,13 @@
  * @module
  */
 
-import type { ParentEvents, ParentLink, ProcessMessagingHooks, WorkerIdentity } from "./channel.ts";
+import type {
+  ParentEvents,
+  ParentLink,
+  ProcessMessagingHooks,
+  WorkerIdentity,
+  WorkerStats,
+} from "./channel.ts";
 import type { HostInfo, RuntimeName, WorkerCommand } from "./host.ts";
 import type { PortOpener, ServerBridge } from "./sharing.ts";
 import type { ChildEvents, ChildLink, SpawnRequest } from "./spawn.ts";
@@ -52,6 +58,11 @@ export interface WorkerAdapter extends HostAdapter {
   installServerHooks(bridge: ServerBridge): void;
   /** Ends this process. */
   exit(code: number): void;
+  /**
+   * Calls `beat` with this process's stats every `interval` milliseconds, on a timer that never keeps the process
+   * alive (a worker's heartbeat: a blocked event loop stops it).
+   */
+  startHeartbeat(interval: number, beat: (stats: WorkerStats) => void): void;
 }
 
 /** A runtime adapter: both roles. */

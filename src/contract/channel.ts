@@ -20,6 +20,16 @@ export interface WorkerIdentity {
   path?: string;
   /** For `socket`: the token the worker presents first. */
   token?: string;
+  /** Send a heartbeat every this many milliseconds (0 or absent: none). */
+  heartbeat?: number;
+}
+
+/** What a worker's heartbeat reports about it. */
+export interface WorkerStats {
+  /** Resident memory, in bytes. */
+  rss: number;
+  /** How late the heartbeat's own timer fired, in milliseconds: how busy the event loop has been. */
+  eventLoopDelay: number;
 }
 
 /** Callbacks for the worker's end of the channel. */

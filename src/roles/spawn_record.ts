@@ -46,6 +46,11 @@ export function spawnRequest(
     gid: settings.gid,
     windowsHide: settings.windowsHide ?? false,
     identityVariable: IDENTITY_VARIABLE,
-    identity: { id: record.id, policy: policyName(policy), serialization: settings.serialization },
+    identity: {
+      id: record.id,
+      policy: policyName(policy),
+      serialization: settings.serialization,
+      ...(settings.heartbeatInterval ? { heartbeat: settings.heartbeatInterval } : {}),
+    },
   };
 }

@@ -22,6 +22,9 @@ import { Worker, type WorkerProcess } from "../worker.ts";
 import { WorkerServers } from "./worker_servers.ts";
 
 /** The primary's answer to a request: a port (`reply`) or a datagram's fate (`sent`), and maybe a handle. */
+/** The extension act a worker's heartbeat travels under (see the `heartbeatInterval` setting). */
+export const HEARTBEAT_ACT = "unicluster:heartbeat";
+
 type ReplyHandler = (answer: Extract<PrimaryToWorker, { act: "ack" }>, handle: unknown) => void;
 
 /** The worker's state, owned by the cluster object. */
@@ -77,6 +80,10 @@ export class WorkerRole {
     adapter.installServerHooks(this.#servers.bridge);
     this.worker.transition("online");
     this.#tell({ act: "online" });
+    if (identity.heartbeat) {
+      const body = { act: "ext" as const, name: HEARTBEAT_ACT, body: undefined as unknown };
+      adapter.startHeartbeat(identity.heartbeat, (stats) => this.#tell({ ...body, body: stats }));
+    }
   }
 
   #sendUser(

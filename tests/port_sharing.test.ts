@@ -72,6 +72,55 @@ function bodies(workers: Worker[]): string[] {
   return workers.map((w) => `worker-${w.id}`).sort();
 }
 
+interface KeepAliveRun {
+  /** Responses received. */
+  responses: number;
+  /** Whether the last response said `Connection: close`. */
+  closedByHeader: boolean;
+  /** A request sent and never answered (the connection closed under it), if any. */
+  lost?: string;
+}
+
+/**
+ * Sends requests back to back on one keep-alive connection until a response says `Connection: close`, as a
+ * busy client does; calls `midway` after the tenth response.
+ */
+function keepAliveUntilClosed(port: number, midway: () => void): Promise<KeepAliveRun> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host: "127.0.0.1" });
+    let buffer = "";
+    let responses = 0;
+    let done = false;
+    const finish = (run: KeepAliveRun) => {
+      if (done) return;
+      done = true;
+      socket.destroy();
+      resolve(run);
+    };
+    const ask = () => socket.write("GET / HTTP/1.1\r\nHost: test\r\n\r\n");
+    socket.setEncoding("latin1");
+    socket.on("connect", ask);
+    socket.on("data", (chunk: string) => {
+      buffer += chunk;
+      for (;;) {
+        const end = buffer.indexOf("\r\n\r\n");
+        if (end < 0) return;
+        const head = buffer.slice(0, end).toLowerCase();
+        const length = Number(/content-length: *(\d+)/.exec(head)?.[1] ?? 0);
+        if (buffer.length < end + 4 + length) return;
+        buffer = buffer.slice(end + 4 + length);
+        responses++;
+        if (responses === 10) midway();
+        if (/\r\nconnection: *close/.test(head)) return finish({ responses, closedByHeader: true });
+        ask();
+      }
+    });
+    socket.on("error", (error) => finish({ responses, closedByHeader: false, lost: error.message }));
+    socket.on("close", () => finish({ responses, closedByHeader: false, lost: "connection closed" }));
+    socket.setTimeout(10_000, () => finish({ responses, closedByHeader: false, lost: "timed out" }));
+  });
+}
+
 function connectionRefused(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ port, host: "127.0.0.1" });
@@ -207,7 +256,7 @@ describe(`port sharing on ${runtime}`, () => {
   test("worker.disconnect() closes its server, lets open requests finish, then the worker exits", async () => {
     const cluster = clusterWith(SCHED_RR);
     await withWorkers(cluster, async (fork) => {
-      const { workers, port } = await start(cluster, fork, { SERVER_KIND: "http" });
+      const { workers, port, modes } = await start(cluster, fork, { SERVER_KIND: "http" });
       const [leaving, staying] = workers;
       const { request } = await import("node:http");
       // Slow requests in flight on both workers while one of them leaves: all of them must complete.
@@ -225,6 +274,19 @@ describe(`port sharing on ${runtime}`, () => {
       await new Promise((r) => setTimeout(r, 100));
       const exited = new Promise<unknown[]>((resolve) => leaving.once("exit", (...args) => resolve(args)));
       leaving.disconnect();
+      // While its open requests finish, the leaving worker takes no new connection from the primary (Node's child
+      // tells the primary as soon as the server's handle closes). A server that binds the port itself (reusePort)
+      // keeps its listening socket while it drains, so there every new connection is answered, by either worker.
+      const meanwhile = await countAnswers(port, 10);
+      if (modes[0] === "reuseport") {
+        assert.equal(Object.values(meanwhile).reduce((a, b) => a + b, 0), 10, "new connections are answered");
+      } else {
+        assert.deepEqual(
+          meanwhile,
+          { [`worker-${staying.id}`]: 10 },
+          "new connections go to the worker that stays",
+        );
+      }
       const answers = await inFlight;
       assert.ok(
         answers.every((answer) => answer.startsWith("worker-")),
@@ -244,6 +306,27 @@ describe(`port sharing on ${runtime}`, () => {
       assert.equal(await connectionRefused(port), true, "with no worker left, new connections are refused");
     });
   });
+
+  for (const kind of ["http", "native"]) {
+    test(
+      `a busy keep-alive client of a disconnecting worker (${kind}) gets every answer, the last with Connection: close`,
+      {
+        skip: kind === "native" && runtime === "node" ? "Node's native server is node:http" : false,
+      },
+      async () => {
+        const cluster = clusterWith(SCHED_RR);
+        await withWorkers(cluster, async (fork) => {
+          const { workers: [worker], port } = await start(cluster, fork, { SERVER_KIND: kind }, 1);
+          const exited = new Promise((resolve) => worker.once("exit", resolve));
+          const run = await keepAliveUntilClosed(port, () => worker.disconnect());
+          assert.equal(run.lost, undefined, `a request went unanswered after ${run.responses} responses`);
+          assert.equal(run.closedByHeader, true);
+          assert.ok(run.responses >= 10);
+          await exited;
+        });
+      },
+    );
+  }
 
   test("a unix socket path is shared by the workers", async () => {
     const cluster = clusterWith(SCHED_RR);

@@ -11,16 +11,23 @@
  */
 
 import type { ServerBridge, ServerRequest } from "../../src/contract/mod.ts";
+import { Drain } from "../servers/drain.ts";
 import { nativeServerRequest, registerNativeServer } from "../servers/native.ts";
 import type { BunGlobal, BunServeOptions, BunServer } from "./globals.ts";
 
 type Serve = (options: BunServeOptions) => BunServer;
 
-function register(bridge: ServerBridge, asked: ServerRequest, server: BunServer, queried: boolean): void {
+function register(
+  bridge: ServerBridge,
+  asked: ServerRequest,
+  server: BunServer,
+  drain: Drain,
+  queried: boolean,
+): void {
   registerNativeServer(
     bridge,
     asked,
-    { port: () => server.port, stop: async () => await server.stop() },
+    { port: () => server.port, stop: async () => await server.stop(), drain },
     queried,
   );
 }
@@ -39,23 +46,30 @@ export function installBunServeHook(bridge: ServerBridge): void {
     // in mode `reuseport`; the private endpoint of mode `rr` is a unix socket, passed through above).
     if (options.onNodeHTTPRequest !== undefined) return original({ ...options, reusePort: true });
     const port = options.port === undefined ? undefined : Number(options.port);
+    const drain = new Drain();
+    const shared = { ...options, fetch: drain.wrap(options.fetch), reusePort: true };
     if (port !== 0) {
-      const server = original({ ...options, reusePort: true });
-      register(bridge, nativeServerRequest(server.port, options.hostname), server, false);
+      const server = original(shared);
+      register(bridge, nativeServerRequest(server.port, options.hostname), server, drain, false);
       return server;
     }
-    return deferredServe(bridge, original, options);
+    return deferredServe(bridge, original, shared, drain);
   };
 }
 
-function deferredServe(bridge: ServerBridge, original: Serve, options: BunServeOptions): BunServer {
+function deferredServe(
+  bridge: ServerBridge,
+  original: Serve,
+  options: BunServeOptions,
+  drain: Drain,
+): BunServer {
   const asked = nativeServerRequest(0, options.hostname);
   let real: BunServer | undefined;
   let stopped = false;
   const ready = bridge.query(asked).then((reply) => {
     if (stopped) return undefined;
-    real = original({ ...options, port: reply.port, reusePort: true });
-    register(bridge, asked, real, true);
+    real = original({ ...options, port: reply.port });
+    register(bridge, asked, real, drain, true);
     return real;
   });
   const standIn = {

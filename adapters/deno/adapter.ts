@@ -127,6 +127,7 @@ export class DenoAdapter implements Adapter {
     return new ProcessChildLink(request, events, {
       canPassHandles: request.runtime === "deno",
       checkJson: true,
+      handleBarrier: true,
     });
   }
 

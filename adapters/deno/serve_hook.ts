@@ -14,6 +14,7 @@
 
 import type { ServerBridge, ServerReply, ServerRequest } from "../../src/contract/mod.ts";
 import { unavailable, withCode } from "../../src/errors.ts";
+import { Drain } from "../servers/drain.ts";
 import { nativeServerRequest, refusal, registerNativeServer } from "../servers/native.ts";
 import { denoGlobal, type DenoHttpServer } from "./globals.ts";
 
@@ -57,12 +58,14 @@ function register(
   bridge: ServerBridge,
   request: ServerRequest,
   server: DenoHttpServer,
+  drain: Drain,
   asked: boolean,
 ): void {
   registerNativeServer(bridge, request, {
     port: () => server.addr.port ?? request.port,
     stop: () => server.shutdown(),
     finished: server.finished,
+    drain,
   }, asked);
 }
 
@@ -80,16 +83,17 @@ export function installDenoServeHook(bridge: ServerBridge): void {
     if (deno.listenDatagram === undefined) throw unstableNetMissing();
     const port = options.port === undefined ? DEFAULT_PORT : Number(options.port);
     const request = nativeServerRequest(port, options.hostname);
+    const drain = new Drain();
     const listen = (bound: number): DenoHttpServer => {
-      const shared = { ...options, port: bound, reusePort: true };
-      return handler === undefined ? original(shared) : original(shared, handler);
+      const shared = { ...options, handler: drain.wrap(options.handler), port: bound, reusePort: true };
+      return handler === undefined ? original(shared) : original(shared, drain.wrap(handler));
     };
     if (port !== 0) {
       const server = listen(port);
-      register(bridge, request, server, false);
+      register(bridge, request, server, drain, false);
       return server;
     }
-    return deferredServe(bridge, request, listen);
+    return deferredServe(bridge, request, listen, drain);
   };
 }
 
@@ -98,6 +102,7 @@ function deferredServe(
   bridge: ServerBridge,
   request: ServerRequest,
   listen: (port: number) => DenoHttpServer,
+  drain: Drain,
 ): DenoHttpServer {
   let real: DenoHttpServer | undefined;
   let stopped = false;
@@ -126,7 +131,7 @@ function deferredServe(
       return settle.reject(error);
     }
     if (!referenced) real.unref();
-    register(bridge, request, real, true);
+    register(bridge, request, real, drain, true);
     real.finished.then(settle.resolve, settle.reject);
   });
   const standIn: DenoHttpServer & { [Symbol.asyncDispose](): Promise<void> } = {

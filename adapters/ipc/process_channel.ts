@@ -8,6 +8,7 @@
  */
 
 import type { ParentEvents, ParentLink, ProcessMessagingHooks } from "../../src/contract/mod.ts";
+import { answerSyncRequests } from "./handle_barrier.ts";
 import { type DeliveryGate, installProcessMessaging } from "./process_messaging.ts";
 
 interface ChannelProcess {
@@ -48,6 +49,7 @@ export function connectProcessParent(
   channel.on("message", (message: unknown, handle: unknown) => {
     if (!gate.open) events.message(message, handle);
   });
+  answerSyncRequests(channel, send);
   channel.once("disconnect", () => {
     open = false;
     events.disconnect();

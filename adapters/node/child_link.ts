@@ -10,6 +10,7 @@ import { type ChildProcess, spawn, type StdioOptions } from "node:child_process"
 import process from "node:process";
 import type { ChildEvents, SpawnRequest, WorkerIdentity } from "../../src/contract/mod.ts";
 import { ChildLinkBase, stdioEntries } from "../shared/child_link_base.ts";
+import { HandleBarrier, SYNC, SYNCED } from "../ipc/handle_barrier.ts";
 
 /** Options of a {@link ProcessChildLink}. */
 export interface ProcessChildLinkOptions {
@@ -20,6 +21,8 @@ export interface ProcessChildLinkOptions {
    * stack overflow) on a cyclic message instead of throwing.
    */
   checkJson?: boolean;
+  /** Send a handle only once the worker has read what went before (Deno's `child_process`: see handle_barrier.ts). */
+  handleBarrier?: boolean;
 }
 
 /** The primary's link to one worker started with `child_process.spawn`. */
@@ -30,6 +33,7 @@ export class ProcessChildLink extends ChildLinkBase {
   override readonly keepsHandles: boolean = true;
   #child: ChildProcess;
   #checkJson: boolean;
+  #barrier: HandleBarrier | undefined;
 
   /** Spawns the worker and reports its events. */
   constructor(request: SpawnRequest, events: ChildEvents, options: ProcessChildLinkOptions) {
@@ -50,6 +54,14 @@ export class ProcessChildLink extends ChildLinkBase {
       windowsHide: request.windowsHide,
     });
     this.#child = child;
+    if (options.handleBarrier === true) {
+      const barrier = this.#barrier = new HandleBarrier((n) => {
+        if (child.connected) child.send({ cmd: SYNC, n });
+      });
+      child.on("internalMessage", (message: { cmd?: unknown; n?: unknown }) => {
+        if (message?.cmd === SYNCED) barrier.synced(Number(message.n));
+      });
+    }
     child.on("spawn", () => this.reportSpawn());
     child.on("message", (message, handle) => this.reportMessage(message, handle));
     child.on("disconnect", () => this.reportDisconnect());
@@ -98,6 +110,21 @@ export class ProcessChildLink extends ChildLinkBase {
   ): boolean {
     if (this.#checkJson) JSON.stringify(message);
     const options = { keepOpen };
+    if (this.#barrier !== undefined) {
+      const child = this.#child;
+      this.#barrier.send(handle !== undefined && handle !== null, (now) => {
+        try {
+          if (callback === undefined) child.send(message as never, handle as never, options);
+          else child.send(message as never, handle as never, options, (error) => callback(error ?? null));
+        } catch (error) {
+          if (now) throw error;
+          // As Node does without a callback: a failed send is the child's `error` event.
+          if (callback) callback(error as Error);
+          else child.emit("error", error);
+        }
+      });
+      return true;
+    }
     // Without a callback Node reports a failed send as the child's `error` event, which reaches `reportError`.
     if (callback === undefined) return this.#child.send(message as never, handle as never, options);
     return this.#child.send(message as never, handle as never, options, (error) => callback(error ?? null));

@@ -6,6 +6,7 @@
  */
 
 import type { ServerBridge, ServerReply, ServerRequest } from "../../src/contract/mod.ts";
+import type { Drain } from "./drain.ts";
 import { serverRequest } from "./listen_args.ts";
 
 /** The request of a native server: keyed as Node keys a TCP server; it prefers to bind with SO_REUSEPORT. */
@@ -29,11 +30,13 @@ export interface NativeServer {
   stop(): Promise<unknown>;
   /** Settles when it has stopped, where the runtime says so. */
   finished?: Promise<unknown>;
+  /** Its handler's drain: the worker's disconnect drains it before it stops. */
+  drain?: Drain;
 }
 
 /**
  * Registers a native server that listens: tells the primary (asking it first unless `asked`, so that it counts the
- * worker in), lets `worker.disconnect()` stop it, and tells the primary when it has closed.
+ * worker in), lets `worker.disconnect()` drain and stop it, and tells the primary when it has closed.
  */
 export function registerNativeServer(
   bridge: ServerBridge,
@@ -50,7 +53,7 @@ export function registerNativeServer(
   };
   const untrack = bridge.track({
     close(done) {
-      server.stop().then(closed, closed).then(done);
+      (server.drain?.start() ?? Promise.resolve()).then(() => server.stop()).then(closed, closed).then(done);
     },
   });
   const report = () => {

@@ -16,6 +16,7 @@ import http from "node:http";
 import net from "node:net";
 import type { ServerAddress, ServerBridge, ServerReply, ServerRequest } from "../../src/contract/mod.ts";
 import { makePrivateEndpoint } from "../ipc/private_endpoint.ts";
+import { Drain } from "./drain.ts";
 import { type ListenOptions, parseListenArguments, serverRequest } from "./listen_args.ts";
 import { refusal } from "./native.ts";
 
@@ -39,7 +40,27 @@ function listenError(reply: ServerReply, request: ServerRequest): Error {
  */
 export function installNetServerHooks(bridge: ServerBridge): void {
   hookListen(net.Server.prototype, bridge, false);
-  if (!(http.Server.prototype instanceof net.Server)) hookListen(http.Server.prototype, bridge, true);
+  hookClose(net.Server.prototype);
+  if (!(http.Server.prototype instanceof net.Server)) {
+    hookListen(http.Server.prototype, bridge, true);
+    hookClose(http.Server.prototype);
+  }
+}
+
+/**
+ * What a shared server does as soon as `close()` is called, before its connections have ended: it takes no more
+ * connections from the primary and tells the primary, which sends them to other workers (Node's child tells the
+ * primary when the server's handle closes, not when the server's `close` event comes).
+ */
+const stopSharing = new WeakMap<object, () => void>();
+
+function hookClose(prototype: object): void {
+  const proto = prototype as { close: (...args: unknown[]) => unknown };
+  const original = proto.close;
+  proto.close = function (this: object, ...args: unknown[]) {
+    stopSharing.get(this)?.();
+    return original.apply(this, args);
+  };
 }
 
 function hookListen(prototype: object, bridge: ServerBridge, prefersReusePort: boolean): void {
@@ -71,9 +92,19 @@ function listenShared(
     server.emit("error", listenError(reply, request));
     return;
   }
+  let sharing = true;
+  // Takes no more connections from the primary and tells it so; once, whichever comes first of close() and
+  // the close event.
+  const stop = () => {
+    if (!sharing) return;
+    sharing = false;
+    stopSharing.delete(server);
+    bridge.onConnection(request.key, undefined);
+    bridge.closed(request.key);
+  };
   const untrack = bridge.track({
     close(done) {
-      if (server.listening) return closeGracefully(server, done);
+      if (server.listening) return closeGracefully(server, stop, done);
       // Still binding (the worker is leaving): close it as soon as it listens, or it would keep the worker alive.
       server.once("listening", () => server.close());
       done();
@@ -86,12 +117,12 @@ function listenShared(
   server.once("error", onError);
   server.once("listening", () => {
     server.off("error", onError);
+    stopSharing.set(server, stop);
     bridge.listening(request.key, reportedAddress(server, request, reply));
   });
   server.once("close", () => {
     untrack();
-    bridge.onConnection(request.key, undefined);
-    bridge.closed(request.key);
+    stop();
   });
   if (reply.mode === "rr") {
     const shared = {
@@ -126,25 +157,33 @@ function listenShared(
 const IDLE_GRACE_MS = 1000;
 
 /**
- * Closes a server the worker is leaving with: it stops accepting, and lets its connections finish. An HTTP server
- * also answers every further request with `Connection: close`, and closes the keep-alive connections still idle
- * after a grace period: closing an idle connection at once (as `http.Server.close()` does since Node 19) races
- * the client's next request on it, which then fails.
+ * Closes a server the worker is leaving with: it takes no more connections from the primary at once, and lets its
+ * connections finish. An HTTP server first drains (see drain.ts): it answers every further request with
+ * `Connection: close` until requests stop coming, so that keep-alive clients open their next request elsewhere.
+ * Only then does it stop listening, because an HTTP server that no longer listens closes each keep-alive connection
+ * as soon as its response is sent, racing the client's next request on it (which then fails). Node's http.Server
+ * then closes the connections still idle after a grace period, not at once as its own `close()` does since
+ * Node 19. Bun's http.Server cannot stop listening without closing its idle connections, which the drain has
+ * emptied by then.
  */
-function closeGracefully(server: net.Server, done: () => void): void {
-  const web = server as net.Server & { closeIdleConnections?: () => void };
-  const nodeHttp = server instanceof http.Server && server instanceof net.Server;
-  if (!nodeHttp || typeof web.closeIdleConnections !== "function") {
-    return void server.close(() => done());
-  }
+function closeGracefully(server: net.Server, stopSharing: () => void, done: () => void): void {
+  stopSharing();
+  if (!(server instanceof http.Server)) return void server.close(() => done());
+  const drain = new Drain();
   server.prependListener("request", (_req, res: http.ServerResponse) => {
-    if (!res.headersSent) res.setHeader("connection", "close");
+    if (drain.request() && !res.headersSent) res.setHeader("connection", "close");
   });
-  const idle = setTimeout(() => web.closeIdleConnections!(), IDLE_GRACE_MS);
-  idle.unref?.();
-  net.Server.prototype.close.call(server, () => {
-    clearTimeout(idle);
-    done();
+  void drain.start().then(() => {
+    const web = server as net.Server & { closeIdleConnections?: () => void };
+    if (!(server instanceof net.Server) || typeof web.closeIdleConnections !== "function") {
+      return void server.close(() => done());
+    }
+    const idle = setTimeout(() => web.closeIdleConnections!(), IDLE_GRACE_MS);
+    idle.unref?.();
+    net.Server.prototype.close.call(server, () => {
+      clearTimeout(idle);
+      done();
+    });
   });
 }
 

@@ -56,8 +56,7 @@ export class WorkerServers {
         }),
       listening: (key, address) => primary.tell({ act: "listening", key, address }),
       closed: (key) => {
-        this.#release(key);
-        primary.tell({ act: "close", key });
+        if (this.#release(key)) primary.tell({ act: "close", key });
       },
       track: (server) => {
         // A server whose port came after the worker began to leave closes at once (it would keep the worker alive).
@@ -103,14 +102,18 @@ export class WorkerServers {
     return key;
   }
 
-  /** A listen closed: its index is free once every listen of that base has closed (as in Node). */
-  #release(key: string): void {
+  /**
+   * A listen closed: its index is free once every listen of that base has closed (as in Node). False when it had
+   * already closed.
+   */
+  #release(key: string): boolean {
     const base = this.#baseOf.get(key);
-    if (base === undefined) return;
+    if (base === undefined) return false;
     this.#baseOf.delete(key);
     const entry = this.#indexes.get(base)!;
     entry.live.delete(key);
     if (entry.live.size === 0) this.#indexes.delete(base);
+    return true;
   }
 
   /** A round-robin connection for `key`: whether that server took it (not when it has closed, or is full). */

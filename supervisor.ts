@@ -41,13 +41,14 @@ export { renderMetrics } from "./src/supervisor/metrics.ts";
 export { type Duration, parseDuration, parseSize, type Size } from "./src/supervisor/units.ts";
 
 /**
- * Starts supervising workers of `on` (default: this process's cluster). Only in the primary. The returned
- * supervisor's `started` settles once the first workers are all ready.
+ * Starts supervising workers of `on` (default: this process's cluster). Only in the primary. The first workers
+ * start in a microtask, so that listeners added right after this call hear every event; the returned
+ * supervisor's `started` settles once they are all ready.
  */
 export function supervise(options: SupervisorOptions = {}, on: Cluster = cluster): Supervisor {
   if (!on.isPrimary) throw notPrimary("supervise()");
   const supervisor = new Supervisor(on, resolveOptions(options, availableParallelism()));
-  supervisor.start().catch((error) => supervisor.emit("error", error));
+  queueMicrotask(() => supervisor.start().catch((error) => supervisor.emit("error", error)));
   return supervisor;
 }
 

@@ -1,9 +1,10 @@
 // Builds the npm package into npm/ (`npm run build:npm`).
 //
 // This script is the ONLY place that knows how the npm package is made. It compiles the entry points that
-// deno.json exports (mod.ts, core.ts), src/ and adapters/ with the pinned TypeScript compiler
-// (node_modules/.bin/tsc: TypeScript 7, the native compiler, which has no JS
-// API, so it is driven through a temporary tsconfig in .tmp/) and writes npm/package.json from package.json and
+// deno.json exports (mod.ts, core.ts, supervisor.ts, cli.ts), the command line's worker entry (cli_worker.ts),
+// src/ and adapters/ with the pinned TypeScript compiler (node_modules/.bin/tsc: TypeScript 7, the native
+// compiler, which has no JS API, so it is driven through a temporary tsconfig in .tmp/) and writes
+// npm/package.json (with package.json's `bin`: the command line, cli.js) from package.json and
 // deno.json. Switching to dnt (or any other bundler) later means changing only this file: its CLI and the two
 // exported functions are what the rest of the repo (scripts/test_matrix.mjs, tests/npm_package.test.ts) uses.
 //
@@ -29,6 +30,7 @@
 
 import { spawnSync } from "node:child_process";
 import {
+  chmodSync,
   copyFileSync,
   existsSync,
   mkdirSync,
@@ -61,6 +63,12 @@ const compilerOptions = {
 
 /** Source folders of the library (compiled into the npm package). */
 const libraryDirs = ["src", "adapters"];
+
+/**
+ * Modules the package runs but does not export, compiled and shipped beside the entry points: the command line's
+ * worker entry, which cli.ts hands to the cluster as the file its workers run.
+ */
+const programModules = ["cli_worker.ts"];
 
 /** Extensions the compiler turns into .js; every other file under a compiled folder is copied as it is. */
 const compiledExtensions = [".ts", ".mts", ".cts"];
@@ -177,7 +185,7 @@ export function compile({ outDir, withTests = false, declaration = !withTests, l
       outDir: rel(outDir),
     },
     include: [
-      ...Object.values(entries).map((file) => rel(join(repoRoot, file))),
+      ...[...Object.values(entries), ...programModules].map((file) => rel(join(repoRoot, file))),
       ...dirs.filter((d) => hasTsFiles(join(repoRoot, d))).map((d) => `${rel(join(repoRoot, d))}/**/*.ts`),
     ],
   };
@@ -365,8 +373,10 @@ export function npmManifest() {
       manifest.exports[subpath] = esm;
     }
   }
+  manifest.files.push(...programModules.map((file) => file.replace(/\.ts$/, ".js")));
   manifest.files.push(...libraryDirs.map((d) => `${d}/`), "README.md", "LICENSE");
-  for (const key of ["keywords", "author"]) if (pkg[key] !== undefined) manifest[key] = pkg[key];
+  // `bin` names compiled files (`./cli.js`): the command line, whose source starts with its `#!` line.
+  for (const key of ["bin", "keywords", "author"]) if (pkg[key] !== undefined) manifest[key] = pkg[key];
   return manifest;
 }
 
@@ -399,6 +409,14 @@ export function buildNpm({ outDir = join(repoRoot, "npm"), log = console.log } =
     else log(`warning: ${file} is missing; the package is built without it`);
   }
   manifest.files = manifest.files.filter((f) => f.endsWith("/") || existsSync(join(dir, f)));
+  for (const file of Object.values(manifest.bin ?? {})) {
+    const path = join(dir, file);
+    if (!existsSync(path)) throw new Error(`package.json bin names ${file}, which the build did not produce`);
+    if (!readFileSync(path, "utf8").startsWith("#!/usr/bin/env node\n")) {
+      throw new Error(`${file} is a bin but does not start with #!/usr/bin/env node`);
+    }
+    chmodSync(path, 0o755);
+  }
   writeFileSync(join(dir, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
   if (!existsSync(join(dir, "mod.d.ts"))) throw new Error(`build produced no ${join(dir, "mod.d.ts")}`);
   return dir;

@@ -6,7 +6,7 @@
 //   --skip-gates   skip the quality gates (for developers iterating on tests; CI always runs them)
 //
 // Gates (each prints one PASS/FAIL line; a failure prints the tool's output and fails the run):
-//   deno check mod.ts [tests/] [examples/]     deno lint     deno fmt --check
+//   deno check mod.ts cli.ts cli_worker.ts [tests/] [examples/]     deno lint     deno fmt --check
 //   deno publish --dry-run --allow-dirty       tsc --noEmit -p tsconfig.json
 // Runtimes (output streamed with a [runtime] prefix, closing counts parsed):
 //   deno    node_modules/.bin/deno test -A tests/
@@ -277,7 +277,12 @@ function tsFilesIn(dir) {
 
 function gates() {
   const deno = bin("deno");
-  const checkTargets = ["mod.ts", ...["tests/", "examples/"].filter((d) => tsFilesIn(d))];
+  const checkTargets = [
+    "mod.ts",
+    "cli.ts",
+    "cli_worker.ts",
+    ...["tests/", "examples/"].filter((d) => tsFilesIn(d)),
+  ];
   return [
     { name: `deno check ${checkTargets.join(" ")}`, cmd: deno, args: ["check", ...checkTargets] },
     { name: "deno lint", cmd: deno, args: ["lint"] },

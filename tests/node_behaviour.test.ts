@@ -3,6 +3,7 @@
 // paths relative to the worker, a port held elsewhere, and a worker that leaves while asking for a port.
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
+import { lookup } from "node:dns/promises";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -24,9 +25,9 @@ function clusterFor(policy?: number): Cluster {
   return cluster;
 }
 
-function reply(port: number, path?: string): Promise<string> {
+function reply(port: number, path?: string, host = "127.0.0.1"): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = path ? net.connect(path) : net.connect(port, "127.0.0.1");
+    const socket = path ? net.connect(path) : net.connect(port, host);
     let text = "";
     socket.on("data", (chunk) => text += chunk);
     socket.on("end", () => resolve(text));
@@ -46,6 +47,45 @@ describe(`Node's cluster behaviour on ${runtime}`, () => {
       assert.ok(Object.hasOwn(address, "fd"));
       assert.equal(address.fd, undefined);
       assert.ok(["rr", "reuseport"].includes(address.mode as string), String(address.mode));
+    });
+  });
+
+  test("a host name is looked up: the worker listens on its address, and both sides report the address", async () => {
+    const cluster = clusterFor();
+    await withWorkers(cluster, async (fork) => {
+      const worker = fork({ TASK: "localhost" });
+      const [listening, reported] = await Promise.all([
+        waitFor<[{ address: string; port: number }]>(worker, "listening"),
+        nextMessage(worker, (m) => m.task === "localhost"),
+      ]);
+      const { address } = await lookup("localhost");
+      assert.equal(listening[0].address, address, "the primary's listening event");
+      assert.equal(reported.address.address, address, "server.address() in the worker");
+      assert.equal(await reply(listening[0].port, undefined, address), `localhost-${worker.id}`);
+    });
+  });
+
+  test("cluster.disconnect(callback) runs the callback as Node's does: when the first worker is gone", async () => {
+    const cluster = clusterFor();
+    await withWorkers(cluster, async (fork) => {
+      const workers = [fork({ TASK: "listen-twice" }), fork({ TASK: "listen-twice" })];
+      await Promise.all(workers.map((w) => nextMessage(w, (m) => m.task === "listen-twice")));
+      const order: string[] = [];
+      const exited = workers.map((w) => waitFor(w, "exit"));
+      cluster.on("disconnect", (worker: Worker) => order.push(`disconnect ${worker.id}`));
+      cluster.on("exit", (worker: Worker) => order.push(`exit ${worker.id}`));
+      cluster.disconnect(() =>
+        order.push(`callback, ${Object.keys(cluster.workers!).length} workers listed`)
+      );
+      await Promise.all(exited);
+      // Node's primary.js: each worker leaves cluster.workers when disconnect() is called; the callback runs at the
+      // next removal, the first worker's exit (after its disconnect), before that exit's event.
+      const callback = order.findIndex((entry) => entry.startsWith("callback"));
+      const firstExit = order.findIndex((entry) => entry.startsWith("exit"));
+      assert.equal(order[callback], "callback, 0 workers listed", order.join("; "));
+      assert.equal(callback, firstExit - 1, order.join("; "));
+      assert.ok(order.slice(0, callback).some((entry) => entry.startsWith("disconnect")), order.join("; "));
+      assert.equal(order.length, 5, order.join("; "));
     });
   });
 

@@ -149,7 +149,8 @@ describe(`settings and handles on ${runtime}`, () => {
           }),
         );
         const socket = await accepted;
-        // Deno's child_process loses a socket written right behind another message (the adapter spaces them).
+        // Deno's child_process loses a socket written right behind another message (the adapter holds the socket
+        // until the worker has read what went before).
         worker.send({ cmd: "echo", payload: i });
         worker.send({ cmd: "socket" }, socket);
       }
@@ -160,6 +161,77 @@ describe(`settings and handles on ${runtime}`, () => {
     } finally {
       for (const client of clients) client.destroy();
       server.close();
+      await killAll([worker]);
+    }
+  });
+
+  test(`sticky sessions: sockets handed over from a data handler reach both workers, every client served (${handlePassing}ed)`, async () => {
+    const cluster = freshCluster();
+    const workers = [await started(cluster), await started(cluster)];
+    let handed = 0;
+    const failures: unknown[] = [];
+    // As @socket.io/sticky does: read the client's first bytes, pause, and hand socket and bytes to a worker.
+    const server = net.createServer((socket) =>
+      socket.once("data", (chunk) => {
+        socket.pause();
+        const worker = workers[handed++ % workers.length];
+        worker.send({ cmd: "sticky", data: chunk.toString("latin1") }, socket, (error: Error | null) =>
+          error && failures.push(error));
+      })
+    );
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    const clients: net.Socket[] = [];
+    try {
+      const answers = Array.from({ length: 12 }, (_, i) =>
+        new Promise<string>((resolve) => {
+          const client = net.connect({ port, host: "127.0.0.1" }, () => client.write(`hello ${i}`));
+          clients.push(client);
+          let text = "";
+          client.on("data", (chunk) => text += chunk);
+          client.on("close", () => resolve(text));
+          client.on("error", () => resolve(text));
+          client.setTimeout(5000, () => client.destroy());
+        }));
+      const texts = await Promise.all(answers);
+      assert.deepEqual(failures, []);
+      texts.forEach((text, i) =>
+        assert.match(text, new RegExp(`^worker \\d+ read "hello ${i}"$`), `client ${i}`)
+      );
+      for (const worker of workers) {
+        assert.ok(
+          texts.some((text) => text.startsWith(`worker ${worker.id} `)),
+          `worker ${worker.id} served`,
+        );
+      }
+    } finally {
+      for (const client of clients) client.destroy();
+      server.close();
+      await killAll(workers);
+    }
+  });
+
+  test("a handle the route cannot pass: send returns false and reports the error, never throws", {
+    skip: handlePassing === "relay" ? false : "every handle passes on this route",
+  }, async () => {
+    const cluster = freshCluster();
+    const worker = await started(cluster);
+    const server = net.createServer();
+    try {
+      let sent: boolean | undefined;
+      const reported = new Promise<Error | null>((resolve) => {
+        sent = worker.send({ cmd: "server" }, server as never, resolve);
+      });
+      assert.equal(sent, false);
+      const error = await reported as Error & { code?: string };
+      assert.equal(error?.code, "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM");
+      const viaEvent = new Promise<Error>((resolve) => worker.once("error", resolve));
+      assert.equal(worker.send({ cmd: "server" }, server as never), false);
+      assert.match((await viaEvent).message, /passes only sockets/);
+      worker.send({ cmd: "echo", payload: "still here" });
+      const echo = await nextMessage(worker, (m) => m?.cmd === "echo");
+      assert.equal(echo.payload, "still here");
+    } finally {
       await killAll([worker]);
     }
   });

@@ -36,6 +36,7 @@ import { scriptExists } from "../shared/process_host.ts";
 import { DenoChildLink } from "./child_link.ts";
 import { denoExecArgv } from "./command_line.ts";
 import { denoGlobal, granted } from "./globals.ts";
+import { primaryFlags } from "./primary_flags.ts";
 import { installDenoServeHook } from "./serve_hook.ts";
 
 /** `Deno.build.os` names that differ from Node's `process.platform`. */
@@ -79,7 +80,8 @@ export class DenoAdapter implements Adapter {
       execPath: deno.execPath(),
       mainModule: argv?.argv?.[1] ?? modulePath(deno.mainModule),
       args: argv?.argv?.slice(2) ?? [...deno.args],
-      execArgv: [...argv?.execArgv ?? []],
+      // Deno's process.execArgv is empty: the flags come from the command line (see primary_flags.ts).
+      execArgv: argv?.execArgv?.length ? [...argv.execArgv] : primaryFlags(deno),
       pid: deno.pid,
       platform: PLATFORMS[deno.build.os] ?? deno.build.os,
       env: granted(deno, { name: "env" }) ? deno.env.toObject() : {},

@@ -188,7 +188,8 @@ export class DenoChildLink extends ChildLinkBase {
 
   /**
    * Sends a message; a socket goes with it through a relay (with `keepOpen`, joined only once the worker took it).
-   * Throws for any other handle, or a message that cannot be encoded.
+   * Any other handle cannot pass: false, and the error goes to the callback or the worker's `error` event. Throws
+   * for a message that cannot be encoded, as Node does.
    */
   send(
     message: unknown,
@@ -197,7 +198,12 @@ export class DenoChildLink extends ChildLinkBase {
     keepOpen = false,
   ): boolean {
     if (handle === undefined || handle === null) return this.#channel.send(message, undefined, callback);
-    if (!(handle instanceof net.Socket)) throw handlesUnsupported();
+    if (!(handle instanceof net.Socket)) {
+      // As Node reports a send that fails: to the callback, or as the worker's `error` event; never a throw.
+      const error = handlesUnsupported();
+      queueMicrotask(() => callback ? callback(error) : this.reportError(error));
+      return false;
+    }
     const relay = new SocketRelay(handle, sharedChannelAcceptor());
     this.#relaysByToken.set(relay.ticket.token, relay);
     handle.once("close", () => this.#relaysByToken.delete(relay.ticket.token));

@@ -111,6 +111,8 @@ export interface DenoNamespace {
   readonly permissions: { querySync(descriptor: DenoPermissionDescriptor): DenoPermissionStatus };
   /** File facts (needs `--allow-read`). */
   statSync(path: string): { readonly isFile: boolean };
+  /** Reads a text file. */
+  readTextFileSync(path: string): string;
   /** Subprocesses. */
   readonly Command: new (command: string, options: DenoCommandOptions) => { spawn(): DenoChildProcess };
   /** Ends the process. */

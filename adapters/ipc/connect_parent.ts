@@ -26,7 +26,9 @@ export function connectParent(
   hooks: ProcessMessagingHooks,
   checkJson = false,
 ): ParentLink {
-  if (identity.channel !== "socket") return connectProcessParent(proc, events, hooks, checkJson);
+  if (identity.channel !== "socket") {
+    return connectProcessParent(proc, events, hooks, checkJson, identity.syncHandles === true);
+  }
   // As Node's channel does, the process itself hears that the channel closed (after the cluster's worker has).
   const socket = connectSocketParent(identity, {
     message: events.message,

@@ -8,7 +8,7 @@
  */
 
 import type { ParentEvents, ParentLink, ProcessMessagingHooks } from "../../src/contract/mod.ts";
-import { answerSyncRequests } from "./handle_barrier.ts";
+import { answerSyncRequests, HandleBarrier, SYNC, SYNCED } from "./handle_barrier.ts";
 import { type DeliveryGate, installProcessMessaging } from "./process_messaging.ts";
 
 interface ChannelProcess {
@@ -27,12 +27,15 @@ interface ChannelProcess {
 /**
  * Connects to the primary through the runtime's own IPC channel on `proc`. With `checkJson`, each message is
  * serialized once first, so that a message json cannot carry throws a TypeError (Deno's channel crashes on one).
+ * With `syncHandles`, a handle that follows other messages waits until the primary has read them
+ * (./handle_barrier.ts).
  */
 export function connectProcessParent(
   proc: unknown,
   events: ParentEvents,
   hooks: ProcessMessagingHooks,
   checkJson = false,
+  syncHandles = false,
 ): ParentLink {
   const channel = proc as ChannelProcess;
   const send = channel.send?.bind(channel);
@@ -50,6 +53,7 @@ export function connectProcessParent(
     if (!gate.open) events.message(message, handle);
   });
   answerSyncRequests(channel, send);
+  const barrier = syncHandles ? handleBarrier(channel, send) : undefined;
   channel.once("disconnect", () => {
     open = false;
     events.disconnect();
@@ -61,12 +65,35 @@ export function connectProcessParent(
     },
     send(message, handle, callback) {
       if (checkJson) JSON.stringify(message);
-      if (callback === undefined) return send(message, handle);
-      return send(message, handle, undefined, (error) => callback(error ?? null));
+      const write = () =>
+        callback === undefined
+          ? send(message, handle)
+          : send(message, handle, undefined, (error) => callback(error ?? null));
+      if (barrier === undefined) return write();
+      barrier.send(handle !== undefined && handle !== null, (now) => {
+        try {
+          write();
+        } catch (error) {
+          if (now) throw error;
+          callback?.(error as Error);
+        }
+      });
+      return true;
     },
     disconnect() {
       if (open && isConnected() !== false) disconnect();
     },
     deliver,
   };
+}
+
+/** The worker's barrier for the handles it sends: syncs with the primary, which answers on `internalMessage`. */
+function handleBarrier(channel: ChannelProcess, send: NonNullable<ChannelProcess["send"]>): HandleBarrier {
+  const barrier = new HandleBarrier((n) => {
+    if (channel.connected !== false) send({ cmd: SYNC, n });
+  });
+  channel.on("internalMessage", (message: { cmd?: unknown; n?: unknown }) => {
+    if (message?.cmd === SYNCED) barrier.synced(Number(message.n));
+  });
+  return barrier;
 }

@@ -10,7 +10,7 @@ import { type ChildProcess, spawn, type StdioOptions } from "node:child_process"
 import process from "node:process";
 import type { ChildEvents, SpawnRequest, WorkerIdentity } from "../../src/contract/mod.ts";
 import { ChildLinkBase, stdioEntries } from "../shared/child_link_base.ts";
-import { HandleBarrier, SYNC, SYNCED } from "../ipc/handle_barrier.ts";
+import { answerSyncRequests, HandleBarrier, SYNC, SYNCED } from "../ipc/handle_barrier.ts";
 
 /** Options of a {@link ProcessChildLink}. */
 export interface ProcessChildLinkOptions {
@@ -41,6 +41,7 @@ export class ProcessChildLink extends ChildLinkBase {
     this.canPassHandles = options.canPassHandles;
     this.#checkJson = options.checkJson === true && request.serialization === "json";
     const identity: WorkerIdentity = { ...request.identity, channel: "process" };
+    if (options.handleBarrier === true) identity.syncHandles = true;
     const stdio = stdioEntries(request);
     if (!stdio.includes("ipc")) stdio.push("ipc");
     // https://nodejs.org/api/child_process.html#child_processspawncommand-args-options
@@ -61,6 +62,8 @@ export class ProcessChildLink extends ChildLinkBase {
       child.on("internalMessage", (message: { cmd?: unknown; n?: unknown }) => {
         if (message?.cmd === SYNCED) barrier.synced(Number(message.n));
       });
+      // The same for the handles the worker sends (Deno reads both ends the same way).
+      answerSyncRequests(child, (message) => child.connected && child.send(message as never));
     }
     child.on("spawn", () => this.reportSpawn());
     child.on("message", (message, handle) => this.reportMessage(message, handle));

@@ -22,6 +22,8 @@ export interface WorkerIdentity {
   token?: string;
   /** Send a heartbeat every this many milliseconds (0 or absent: none). */
   heartbeat?: number;
+  /** For `process`: a handle waits for the primary's sync answer when messages went before it (Deno's route). */
+  syncHandles?: boolean;
 }
 
 /** What a worker's heartbeat reports about it. */

@@ -132,10 +132,12 @@ export class PrimaryRole {
     return this.#records.get(worker);
   }
 
-  /** `cluster.disconnect(callback)`: disconnects every worker; the callback runs once all are gone. */
+  /**
+   * `cluster.disconnect(callback)`: disconnects every worker; the callback runs as Node's does (see `#beforeEmit`).
+   */
   disconnect(callback?: () => void): void {
     if (callback !== undefined) this.#whenAllGone.push(callback);
-    if (this.#records.size === 0) {
+    if (Object.keys(this.workers).length === 0) {
       queueMicrotask(() => this.#allGone());
       return;
     }
@@ -235,6 +237,8 @@ export class PrimaryRole {
       // As Node: a worker that is leaving gets no port (and no answer; its channel is about to close).
       if (worker.exitedAfterDisconnect) return;
       this.#ports.query(worker, message.request).then(({ handle, ...reply }) => {
+        // The port may come after the worker began to leave: it takes none, and leaves the port again.
+        if (worker.exitedAfterDisconnect) return this.#ports.close(worker, message.request.key);
         this.#reply(worker, message, reply, handle);
       });
     },
@@ -279,12 +283,13 @@ export class PrimaryRole {
     delete this.workers[worker.id];
     this.#links.delete(worker);
     this.#records.delete(worker);
+    // As Node's primary.js: disconnect(callback) calls back once a worker leaving empties `cluster.workers`.
+    if (Object.keys(this.workers).length === 0) this.#allGone();
   }
 
   #afterEmit(worker: Worker, event: LifeEvent, args: unknown[]): void {
     this.#cluster.emit(event, worker, ...args);
     if (event === "exit") this.#cluster.emit("death", worker);
-    if ((event === "exit" || event === "disconnect") && this.#records.size === 0) this.#allGone();
   }
 
   #allGone(): void {

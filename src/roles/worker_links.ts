@@ -136,12 +136,13 @@ export class WorkerLinks {
       done?.(channelClosed());
       return false;
     }
-    // Without a `done`, a failure matters only while the worker is still there.
+    // Without a `done`, a failure matters only while the worker is still there and not leaving (a leaving
+    // worker may close its end before the primary hears of it: EPIPE).
     return link.send(
       message,
       handle,
       done ?? ((error) => {
-        if (error && worker.isConnected()) this.#report(error, worker);
+        if (error && worker.isConnected() && !worker.exitedAfterDisconnect) this.#report(error, worker);
       }),
       keepOpen,
     );

@@ -1,0 +1,233 @@
+#!/usr/bin/env node
+/**
+ * unicluster's command line: runs a module in a supervised pool of workers that share their ports, on Node,
+ * Deno and Bun.
+ *
+ * ```sh
+ * node cli.ts -w 4 --port 8000 app.ts        # or: deno run -A cli.ts ..., bun cli.ts ..., npx unicluster ...
+ * ```
+ *
+ * A module whose default export has a `fetch(request)` method (the convention of `deno serve` and Bun) is served
+ * in every worker on `--port`; any other module is imported as it is and listens itself. Each worker runs
+ * `cli_worker.ts`, which imports the module. Events go to stdout, one line each (`--json`: one JSON object
+ * each); SIGHUP reloads, SIGTERM and SIGINT shut down gracefully, SIGTTIN and SIGTTOU scale. Exit codes: 0 after
+ * a clean shutdown, 1 after one that had to kill a worker, 2 for a wrong command line, 3 when no worker could
+ * start, 4 after a crash loop.
+ *
+ * @module
+ */
+
+import { accessSync, constants, readFileSync, statSync } from "node:fs";
+import { delimiter, dirname, join, resolve } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import cluster, {
+  detectRuntime,
+  SCHED_NONE,
+  SCHED_REUSEPORT,
+  SCHED_RR,
+  type SchedulingPolicy,
+} from "./mod.ts";
+import { type ArgToken, type CliPolicy, readCommandLine, type RunCommand } from "./src/cli/args.ts";
+import { type EventInfo, EventLog } from "./src/cli/events.ts";
+import { parseArgsOptions, usage } from "./src/cli/options.ts";
+import { parseDuration, parseSize, supervise, type SupervisorOptions } from "./supervisor.ts";
+
+/** The exit code of a wrong command line. */
+const USAGE_EXIT = 2;
+
+/** The supervisor events the command line reports. */
+const EVENTS = ["spawn", "ready", "exit", "respawn", "unhealthy", "crashloop", "reload", "scale", "shutdown"];
+
+/** Writes `unicluster: message` on stderr and exits with `code`. */
+function fail(message: string, code = USAGE_EXIT): never {
+  process.stderr.write(`unicluster: ${message}\n`);
+  process.exit(code);
+}
+
+/** Whether `path` is a file this process may execute. */
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The version in the package.json (npm) or deno.json beside this file, or in the nearest folder above. */
+function version(): string {
+  let dir: string;
+  try {
+    dir = dirname(fileURLToPath(import.meta.url));
+  } catch {
+    return "unknown";
+  }
+  const manifests = [["package.json", "unicluster"], ["deno.json", "@unicluster/cluster"]];
+  for (;;) {
+    for (const [file, name] of manifests) {
+      try {
+        const manifest = JSON.parse(readFileSync(join(dir, file), "utf8"));
+        if (manifest.name === name && typeof manifest.version === "string") return manifest.version;
+      } catch {
+        // no such manifest here
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return "unknown";
+    dir = parent;
+  }
+}
+
+/** Reads the command line, or exits with code 2 naming what is wrong. */
+function commandLine(argv: string[]): RunCommand {
+  let parsed;
+  try {
+    const { tokens } = parseArgs({
+      args: argv,
+      options: parseArgsOptions(),
+      strict: false,
+      allowPositionals: true,
+      tokens: true,
+    });
+    parsed = readCommandLine(tokens as ArgToken[], { duration: parseDuration, size: parseSize });
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+  if (parsed.action === "help") {
+    process.stdout.write(`${usage()}\n`);
+    process.exit(0);
+  }
+  if (parsed.action === "version") {
+    process.stdout.write(`unicluster ${version()}\n`);
+    process.exit(0);
+  }
+  return parsed;
+}
+
+/** The module's absolute path, checked; exits with code 2 when it is not there. */
+function modulePath(module: string): string {
+  const path = resolve(process.cwd(), module);
+  let file = false;
+  try {
+    file = statSync(path).isFile();
+  } catch {
+    // missing
+  }
+  if (!file) {
+    fail(`cannot find the module '${module}' (looked for ${path}): expected the path of a module file`);
+  }
+  return path;
+}
+
+/** The workers' runtime and executable, checked: a runtime that cannot be found ends here, with a hint. */
+function workerRuntime(run: RunCommand): { runtime: "node" | "deno" | "bun"; execPath?: string } {
+  const runtime = run.runtime ?? detectRuntime();
+  if (run.execPath !== undefined) {
+    const path = resolve(process.cwd(), run.execPath);
+    if (!isExecutable(path)) {
+      fail(
+        `--exec-path '${run.execPath}' is not an executable file: expected the path of the ${runtime} binary`,
+      );
+    }
+    return { runtime, execPath: path };
+  }
+  if (runtime === detectRuntime()) return { runtime };
+  const found = (process.env.PATH ?? "").split(delimiter).filter((dir) => dir !== "")
+    .map((dir) => join(dir, runtime)).find(isExecutable);
+  if (found === undefined) {
+    fail(
+      `cannot find the ${runtime} runtime for the workers on PATH: install it, or point at it with ` +
+        `--exec-path /path/to/${runtime} (the cluster setting execPath)`,
+    );
+  }
+  return { runtime, execPath: found };
+}
+
+/** The supervisor's options for a run. */
+function supervisorOptions(run: RunCommand, module: string): SupervisorOptions {
+  if (!import.meta.url.startsWith("file:")) {
+    fail(
+      `the workers run a file beside the command line, so it must run from a local copy, not ${import.meta.url}`,
+      1,
+    );
+  }
+  const extension = new URL(import.meta.url).pathname.endsWith(".js") ? ".js" : ".ts";
+  const exec = fileURLToPath(new URL(`./cli_worker${extension}`, import.meta.url));
+  const env: Record<string, string> = {
+    UNICLUSTER_CLI_MODULE: module,
+    UNICLUSTER_CLI_PORT: String(run.port ?? 8000),
+    UNICLUSTER_CLI_HOST: run.host ?? "0.0.0.0",
+    UNICLUSTER_CLI_READY: run.ready ?? "listening",
+  };
+  if (run.port !== undefined) env.PORT = String(run.port);
+  if (run.host !== undefined) env.HOST = run.host;
+  return {
+    workers: run.workers ?? "auto",
+    settings: { exec, args: run.args, ...workerRuntime(run) },
+    env,
+    ready: run.ready,
+    readyTimeout: run.readyTimeout,
+    shutdownTimeout: run.shutdownTimeout,
+    drainDelay: run.drainDelay,
+    heartbeatTimeout: run.heartbeatTimeout,
+    maxMemory: run.maxMemory,
+    healthPort: run.healthPort,
+    respawn: run.respawn,
+  };
+}
+
+/** Starts the supervisor and reports what it does. */
+function main(argv: string[]): void {
+  const run = commandLine(argv);
+  const module = modulePath(run.module);
+  const options = supervisorOptions(run, module);
+  if (run.policy !== undefined) {
+    const policies: Record<CliPolicy, SchedulingPolicy> = {
+      rr: SCHED_RR,
+      none: SCHED_NONE,
+      reuseport: SCHED_REUSEPORT,
+    };
+    cluster.schedulingPolicy = policies[run.policy];
+  }
+  const log = new EventLog(run.json ? "json" : "text");
+  const print = (event: string, info: EventInfo, toStderr = false) => {
+    const line = log.line(event, info);
+    if (line === undefined) return;
+    if (run.json) process.stdout.write(`${line}\n`);
+    else (toStderr ? process.stderr : process.stdout).write(`unicluster: ${line}\n`);
+  };
+  const pids = new Map<number, number | undefined>();
+  const supervisor = supervise(options);
+  for (const event of EVENTS) {
+    supervisor.on(event, (info: EventInfo) => {
+      const id = info.id as number | undefined;
+      if (event === "spawn" && id !== undefined) pids.set(id, cluster.workers?.[id]?.process.pid);
+      const pid = id === undefined ? undefined : pids.get(id);
+      if (event === "exit" && id !== undefined) pids.delete(id);
+      print(event, pid === undefined || "pid" in info ? info : { ...info, pid });
+    });
+  }
+  supervisor.on("fatal", (error: Error & { exitCode?: number }) => {
+    print("fatal", { reason: error.message, exitCode: error.exitCode }, true);
+  });
+  supervisor.on("error", (error: Error) => print("error", { reason: error.message }, true));
+  cluster.on("error", (error: Error & { code?: string; syscall?: string }) => {
+    const runtime = options.settings?.runtime ?? detectRuntime();
+    const message = error.code === "ENOENT" && String(error.syscall ?? error.message).includes("spawn")
+      ? `cannot start the ${runtime} runtime for the workers (${error.message}): point at it with ` +
+        `--exec-path /path/to/${runtime} (the cluster setting execPath)`
+      : error.message;
+    print("error", { reason: message }, true);
+  });
+  cluster.on("listening", (_worker, address) => {
+    print("listening", { address: address.address ?? "*", port: address.port, mode: address.mode });
+  });
+  supervisor.started.then(() => {
+    const health = supervisor.healthPort === undefined ? undefined : `127.0.0.1:${supervisor.healthPort}`;
+    print("started", { workers: supervisor.stats().desired, health });
+  }, () => {});
+}
+
+main(process.argv.slice(2));

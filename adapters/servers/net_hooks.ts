@@ -116,7 +116,7 @@ function listenShared(
   };
   const untrack = bridge.track({
     close(done) {
-      if (server.listening) return closeGracefully(server, stop, reply.mode === "reuseport", done);
+      if (server.listening) return closeGracefully(server, stop, done);
       // Still binding (the worker is leaving): close it as soon as it listens, or it would keep the worker alive.
       server.once("listening", () => server.close());
       done();
@@ -170,23 +170,15 @@ const IDLE_GRACE_MS = 1000;
 
 /**
  * Closes a server the worker is leaving with: it takes no more connections from the primary at once, and lets its
- * connections finish. An HTTP server answers every further request with `Connection: close`, so that keep-alive
- * clients open their next request elsewhere; closing an idle keep-alive connection at once (as Node's
- * `http.Server.close()` does since Node 19) races the client's next request on it, which then fails.
- *
- * A server the primary feeds (round-robin) stops listening at once, as Node's does, and closes the connections
- * still idle after a grace period. One that binds the port itself first drains (see drain.ts): it keeps listening
- * until requests stop coming, because closing its listener resets the connections queued on it, and an HTTP
- * server that no longer listens closes each keep-alive connection as soon as its response is sent (racing the
- * client's next request). Bun's http.Server, which cannot stop listening without closing its idle connections,
- * always drains.
+ * connections finish. An HTTP server first drains (see drain.ts): it answers every further request with
+ * `Connection: close` until requests stop coming, so that keep-alive clients open their next request elsewhere.
+ * Only then does it stop listening, because an HTTP server that no longer listens closes each keep-alive
+ * connection as soon as its response is sent, racing the client's next request on it (which then fails), and a
+ * listener of its own (reusePort) resets the connections queued on it as it closes. Node's http.Server then
+ * closes the connections still idle after a grace period, not at once as its own `close()` does since Node 19.
+ * Bun's http.Server cannot stop listening without closing its idle connections, which the drain has emptied.
  */
-function closeGracefully(
-  server: net.Server,
-  stopSharing: () => void,
-  bindsPort: boolean,
-  done: () => void,
-): void {
+function closeGracefully(server: net.Server, stopSharing: () => void, done: () => void): void {
   stopSharing();
   if (!(server instanceof http.Server)) return void server.close(() => done());
   const drain = new Drain();
@@ -194,20 +186,18 @@ function closeGracefully(
     drain.request();
     if (!res.headersSent) res.setHeader("connection", "close");
   });
-  const web = server as net.Server & { closeIdleConnections?: () => void };
-  if (!(server instanceof net.Server) || typeof web.closeIdleConnections !== "function") {
-    return void drain.start().then(() => server.close(() => done()));
-  }
-  const stopListening = () => {
+  void drain.start().then(() => {
+    const web = server as net.Server & { closeIdleConnections?: () => void };
+    if (!(server instanceof net.Server) || typeof web.closeIdleConnections !== "function") {
+      return void server.close(() => done());
+    }
     const idle = setTimeout(() => web.closeIdleConnections!(), IDLE_GRACE_MS);
     idle.unref?.();
     net.Server.prototype.close.call(server, () => {
       clearTimeout(idle);
       done();
     });
-  };
-  if (bindsPort) void drain.start().then(stopListening);
-  else stopListening();
+  });
 }
 
 /** What net.Server's accept path reads from the server (http.Server sets `noDelay: true` by default). */

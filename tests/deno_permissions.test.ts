@@ -11,9 +11,10 @@ async function runPrimary(
   flags: string[],
   name = "deno_permissions",
   env: Record<string, string> = {},
+  subcommand = "run",
 ): Promise<Record<string, any>> {
   const deno = runtimeBinary("deno");
-  const child = spawn(deno, ["run", ...flags, "--no-prompt", fixture(name)], {
+  const child = spawn(deno, [subcommand, ...flags, "--no-prompt", fixture(name)], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, UNICLUSTER_ADAPTER: "", ...env },
   });
@@ -49,6 +50,13 @@ describe(`Deno permissions (from ${runtime})`, () => {
     const report = await runPrimary(["--allow-env", "--allow-run"]);
     assert.deepEqual(report.primary, ["env", "run"]);
     assert.equal(report.forkError, "ERR_ACCESS_DENIED");
+    assert.match(report.message, /lacks --allow-net\./);
+  });
+
+  test("a primary that lacks several permissions hears of all of them in one error", async () => {
+    const report = await runPrimary(["--allow-read"]);
+    assert.equal(report.forkError, "ERR_ACCESS_DENIED");
+    assert.match(report.message, /lacks --allow-run, --allow-env, --allow-net\./);
   });
 
   test("the primary's other runtime flags carry over to its workers (--unstable-kv, --v8-flags)", async () => {
@@ -70,6 +78,12 @@ describe(`Deno permissions (from ${runtime})`, () => {
     assert.equal(report.primary.kv, false);
     assert.equal(report.worker.kv, true);
     assert.equal(report.worker.net, "granted", "the permissions stay");
+  });
+
+  test("a primary started with deno serve cannot fork: fork() says so and points at deno run and the CLI", async () => {
+    const report = await runPrimary(["-A", "--port", "0"], "deno_serve_primary", {}, "serve");
+    assert.equal(report.code, "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM");
+    assert.match(report.message, /deno serve.*deno run.*command line/s);
   });
 
   test("which flags carry over: between run and the script, without permissions, watch, inspect or reload", () => {

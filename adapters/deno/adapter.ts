@@ -26,6 +26,7 @@ import type {
   WorkerIdentity,
   WorkerStats,
 } from "../../src/contract/mod.ts";
+import { unavailable } from "../../src/errors.ts";
 import { connectParent } from "../ipc/connect_parent.ts";
 import { ProcessChildLink } from "../node/child_link.ts";
 import { installDgramHooks } from "../servers/dgram_hooks.ts";
@@ -36,7 +37,7 @@ import { scriptExists } from "../shared/process_host.ts";
 import { DenoChildLink } from "./child_link.ts";
 import { denoExecArgv } from "./command_line.ts";
 import { denoGlobal, granted } from "./globals.ts";
-import { primaryFlags } from "./primary_flags.ts";
+import { primaryFlags, primarySubcommand } from "./primary_flags.ts";
 import { installDenoServeHook } from "./serve_hook.ts";
 
 /** `Deno.build.os` names that differ from Node's `process.platform`. */
@@ -123,6 +124,7 @@ export class DenoAdapter implements Adapter {
    * the command line is the same, with this primary's permissions.
    */
   spawn(request: SpawnRequest, events: ChildEvents): ChildLink {
+    if (primarySubcommand(denoGlobal()) === "serve") throw servedByDeno();
     if (this.#spawner === "command" && !needsExtraFds(request)) {
       return new DenoChildLink(denoGlobal(), request, events);
     }
@@ -170,4 +172,13 @@ export class DenoAdapter implements Adapter {
   startHeartbeat(interval: number, beat: (stats: WorkerStats) => void): void {
     startHeartbeat(interval, beat);
   }
+}
+
+/** A primary started with `deno serve`: Deno serves its default export in this process, and its workers cannot. */
+function servedByDeno(): Error {
+  return unavailable(
+    "A primary started with `deno serve` cannot fork workers: Deno serves the module's default export in the " +
+      "primary alone. Start it with `deno run` (the portable serve() shares the port among the workers), or run " +
+      "the module with unicluster's command line (cli.ts), which serves a default export on every worker.",
+  );
 }

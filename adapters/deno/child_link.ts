@@ -13,7 +13,7 @@ import { newToken, type PendingPeer, sharedChannelAcceptor } from "../ipc/socket
 import { SocketChannel } from "../ipc/socket/channel.ts";
 import { RELAY_KEY, RETURN_KEY, SocketRelay } from "../ipc/socket/relay.ts";
 import { ChildLinkBase, nodeReadable, nodeWritable, stdioEntries } from "../shared/child_link_base.ts";
-import { withIdentityGrant } from "./command_line.ts";
+import { checkWorkerPermissions, withIdentityGrant } from "./command_line.ts";
 import { type DenoChildProcess, type DenoNamespace, type DenoStdio, granted } from "./globals.ts";
 
 function isNotCapable(error: unknown): boolean {
@@ -97,6 +97,7 @@ export class DenoChildLink extends ChildLinkBase {
   constructor(deno: DenoNamespace, request: SpawnRequest, events: ChildEvents) {
     super(events);
     this.#stdio = denoStdio(stdioEntries(request));
+    checkWorkerPermissions(deno, request);
     const execArgv = withIdentityGrant(deno, request);
     this.#channel = new SocketChannel(request.serialization, {
       message: (message) => this.#received(message),

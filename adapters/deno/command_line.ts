@@ -59,3 +59,26 @@ export function withIdentityGrant(deno: DenoNamespace, request: SpawnRequest): s
   argv.splice(argv[0] === "run" ? 1 : 0, 0, `--allow-env=${request.identityVariable}`);
   return argv;
 }
+
+/**
+ * Checks, before anything starts, that this Deno primary may start a worker of `request` over the socket channel:
+ * it runs the worker (`--allow-run`), lets it read its identity (`--allow-env`, for a Deno worker), and opens the
+ * channel's unix socket (unrestricted `--allow-net`). Throws one `ERR_ACCESS_DENIED` naming every flag missing.
+ */
+export function checkWorkerPermissions(deno: DenoNamespace, request: SpawnRequest): void {
+  const missing: string[] = [];
+  if (!granted(deno, { name: "run", command: request.execPath })) missing.push("--allow-run");
+  const readsIdentity = request.runtime !== "deno" ||
+    readsVariable(request.execArgv, request.identityVariable) ||
+    granted(deno, { name: "env", variable: request.identityVariable });
+  if (!readsIdentity) missing.push("--allow-env");
+  if (!granted(deno, { name: "net" })) missing.push("--allow-net");
+  if (missing.length === 0) return;
+  throw accessDenied(
+    `A Deno primary needs --allow-run, --allow-env and unrestricted --allow-net to start workers (the workers ` +
+      `talk to it over a unix socket, which Deno counts as net access); this one lacks ${
+        missing.join(", ")
+      }. ` +
+      "Run it with those flags, or with -A.",
+  );
+}

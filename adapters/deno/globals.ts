@@ -14,6 +14,8 @@ export interface DenoPermissionDescriptor {
   variable?: string;
   /** For `read`/`write`: one path. */
   path?: string;
+  /** For `run`: one program. */
+  command?: string;
 }
 
 /** `Deno.permissions.querySync`'s answer. */

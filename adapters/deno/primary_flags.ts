@@ -37,20 +37,31 @@ export function carriedFlags(commandLine: readonly string[], scriptArgs: number)
   return argv.slice(2, script).filter((flag) => !NOT_CARRIED.some((pattern) => pattern.test(flag)));
 }
 
-/** This Deno process's flags for its workers, read once (a process's command line does not change). */
+/** This Deno process's flags for its workers. */
 export function primaryFlags(deno: DenoNamespace): string[] {
-  return [...(cached ??= readFlags(deno))];
+  const line = commandLine(deno);
+  return line === undefined ? [] : carriedFlags(line, deno.args.length);
 }
 
-let cached: string[] | undefined;
+/** The Deno subcommand this process runs under (`run`, `serve`, `test`...), where the command line is known. */
+export function primarySubcommand(deno: DenoNamespace): string | undefined {
+  return commandLine(deno)?.[1];
+}
 
-function readFlags(deno: DenoNamespace): string[] {
+let cached: { line: string[] | undefined } | undefined;
+
+/** This process's command line, read once (it does not change); undefined where it cannot be read. */
+function commandLine(deno: DenoNamespace): string[] | undefined {
+  return (cached ??= { line: readCommandLine(deno) }).line;
+}
+
+function readCommandLine(deno: DenoNamespace): string[] | undefined {
   const path = "/proc/self/cmdline";
   // Never prompts: without the permission (or off Linux), the workers get no flags of the primary's.
-  if (!granted(deno, { name: "read", path })) return [];
+  if (!granted(deno, { name: "read", path })) return undefined;
   try {
-    return carriedFlags(deno.readTextFileSync(path).split("\0"), deno.args.length);
+    return deno.readTextFileSync(path).split("\0");
   } catch {
-    return [];
+    return undefined;
   }
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs the clustered hello-world example on a runtime, asks it a few times, and prints which worker answered.
-// Usage: node scripts/run_example.mjs [node|deno|bun] (default: node). Installs the toolchain first if needed.
+// With --cli, runs the command line (cli.ts) on a fetch-handler module instead, with 2 workers.
+// Usage: node scripts/run_example.mjs [node|deno|bun] [--cli] (default: node). Installs the toolchain if needed.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { request } from "node:http";
@@ -9,7 +10,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const runtime = process.argv[2] ?? "node";
+const withCli = process.argv.includes("--cli");
+const runtime = process.argv.slice(2).find((arg) => arg !== "--cli") ?? "node";
 const bin = (name) => join(root, "node_modules", ".bin", name);
 
 if (!["node", "deno", "bun"].includes(runtime)) {
@@ -29,21 +31,27 @@ const port = await new Promise((resolve) => {
     probe.close(() => resolve(port));
   });
 });
-const example = join(root, "examples", "hello_cluster.ts");
+const example = withCli
+  ? [join(root, "cli.ts"), "-w", "2", "--port", String(port), "--host", "127.0.0.1", "examples/fetch_app.ts"]
+  : [join(root, "examples", "hello_cluster.ts")];
 const command = runtime === "deno"
-  ? [bin("deno"), ["run", "-A", example]]
+  ? [bin("deno"), ["run", "-A", ...example]]
   : runtime === "bun"
-  ? [bin("bun"), [example]]
-  : [bin("node"), [example]];
+  ? [bin("bun"), example]
+  : [bin("node"), example];
 const env = { ...process.env, PORT: String(port) };
 delete env.NODE_EXTRA_CA_CERTS;
 const primary = spawn(command[0], command[1], { cwd: root, env, stdio: ["ignore", "pipe", "inherit"] });
 primary.stdout.on("data", (chunk) => process.stdout.write(`[${runtime} cluster] ${chunk}`));
 
 let listening = 0;
+let asked = false;
 primary.stdout.on("data", (chunk) => {
-  listening += (String(chunk).match(/listening on/g) ?? []).length;
-  if (listening === 2) askAndStop();
+  listening += (String(chunk).match(withCli ? / ready in slot/g : /listening on/g) ?? []).length;
+  if (listening >= 2 && !asked) {
+    asked = true;
+    askAndStop();
+  }
 });
 const timer = setTimeout(() => {
   console.error("The cluster did not start within 20 s");

@@ -30,12 +30,13 @@ test('the npm name is "unicluster"', () => {
   assert.equal(npm.name, "unicluster");
 });
 
-test('the JSR name is "@unicluster/cluster"; it exports ./mod.ts, ./core.ts (no side effects), ./supervisor.ts, ./cli.ts', () => {
+test('the JSR name is "@unicluster/cluster"; it exports ./mod.ts, ./core.ts (no side effects), ./supervisor.ts, ./cli.ts, ./install.ts', () => {
   assert.equal(jsr.name, "@unicluster/cluster");
   assert.deepEqual(jsr.exports, {
     ".": "./mod.ts",
     "./core": "./core.ts",
     "./supervisor": "./supervisor.ts",
     "./cli": "./cli.ts",
+    "./install": "./install.ts",
   });
 });

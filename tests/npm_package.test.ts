@@ -4,6 +4,8 @@
 // - `require("unicluster")` is the cluster itself (not a namespace) and forks a worker (the same CommonJS script,
 //   which requires unicluster again and answers) on Node 20 and 24, Bun and Deno (`deno run -A x.cjs`), and it is
 //   the object `import()` gives as its default export;
+// - after `require("unicluster/install")`, `require("node:cluster")` is unicluster's cluster, in the primary and
+//   in the worker it forks, on Node 20 and 24, Bun and Deno;
 // - the declarations compile in projects made by `tsc --init` (empty `types` list) with TypeScript 5 and 7, ESM
 //   (tests/types/events.ts, whose wrong listeners must be refused on exactly the lines it marks) and CommonJS,
 //   and with no tsconfig at all with TypeScript 7.
@@ -139,6 +141,30 @@ if (cluster.isPrimary) {
     { id: again.worker.id, isWorker: again.isWorker, same: again === cluster },
     () => process.exit(0),
   );
+}
+`;
+
+// A program whose packages require("cluster"): after unicluster/install, the runtime's own cluster module is
+// unicluster's cluster, which forks a worker where the same holds.
+const INSTALL_SCRIPT = `"use strict";
+require("unicluster/install");
+const assert = require("node:assert/strict");
+const builtin = require("node:cluster");
+const cluster = require("unicluster");
+const runtime = process.argv[2];
+if (builtin.isPrimary) {
+  assert.equal(cluster.isPrimary, true, "unicluster's cluster is the primary too");
+  const worker = builtin.fork();
+  assert.equal(cluster.workers[worker.id], worker, "require('cluster').fork() is unicluster's fork");
+  let answer;
+  builtin.on("message", (_worker, message) => (answer = message));
+  builtin.on("exit", (_worker, code) => {
+    assert.deepEqual(answer, { isWorker: true, same: true }, "the worker's answer");
+    assert.equal(code, 0, "the worker's exit code");
+    console.log("install ok on " + runtime);
+  });
+} else {
+  builtin.worker.send({ isWorker: builtin.isWorker, same: builtin.worker === cluster.worker }, () => process.exit(0));
 }
 `;
 
@@ -301,7 +327,17 @@ if (!onNode24) {
         require: { types: "./mod.d.cts", default: "./mod.cjs" },
         default: { types: "./mod.d.ts", default: "./mod.js" },
       });
-      for (const file of ["mod.js", "mod.d.ts", "mod.cjs", "mod.d.cts", "core.js", "core.d.ts"]) {
+      const files = [
+        "mod.js",
+        "mod.d.ts",
+        "mod.cjs",
+        "mod.d.cts",
+        "core.js",
+        "core.d.ts",
+        "install.js",
+        "install.cjs",
+      ];
+      for (const file of files) {
         assert.ok(existsSync(join(installed, file)), `the installed package has ${file}`);
       }
 
@@ -318,6 +354,14 @@ if (!onNode24) {
         for (const [label, cmd, args] of runtimes) {
           const out = run(cmd, [...args, "fork.cjs", label], project, 90_000);
           assert.match(out, new RegExp(`require ok on ${label}`), `${label}: ${out}`);
+        }
+      });
+
+      await t.test("install: require('cluster') is unicluster's cluster, in the primary and a worker", () => {
+        writeFileSync(join(project, "install.cjs"), INSTALL_SCRIPT);
+        for (const [label, cmd, args] of runtimes) {
+          const out = run(cmd, [...args, "install.cjs", label], project, 90_000);
+          assert.match(out, new RegExp(`install ok on ${label}`), `${label}: ${out}`);
         }
       });
 

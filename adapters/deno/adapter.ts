@@ -81,8 +81,7 @@ export class DenoAdapter implements Adapter {
       execPath: deno.execPath(),
       mainModule: argv?.argv?.[1] ?? modulePath(deno.mainModule),
       args: argv?.argv?.slice(2) ?? [...deno.args],
-      // Deno's process.execArgv is empty: the flags come from the command line (see primary_flags.ts).
-      execArgv: argv?.execArgv?.length ? [...argv.execArgv] : primaryFlags(deno),
+      execArgv: [...argv?.execArgv ?? []],
       pid: deno.pid,
       platform: PLATFORMS[deno.build.os] ?? deno.build.os,
       env: granted(deno, { name: "env" }) ? deno.env.toObject() : {},
@@ -98,11 +97,13 @@ export class DenoAdapter implements Adapter {
     return value;
   }
 
-  /** This `deno` with the permissions this primary holds in full; `node` or `bun`, found on PATH, with none. */
+  /** This `deno` with the permissions this primary holds in full and its other flags; `node` or `bun`, with none. */
   workerCommand(runtime: RuntimeName): WorkerCommand {
     if (runtime !== "deno") return { execPath: runtime, execArgv: [] };
     const deno = denoGlobal();
-    return { execPath: deno.execPath(), execArgv: denoExecArgv(deno) };
+    // Deno's process.execArgv is empty, so cluster.settings.execArgv is too (as Node's tests expect); the
+    // primary's own flags come with the command instead (see primary_flags.ts).
+    return { execPath: deno.execPath(), execArgv: [...denoExecArgv(deno), ...primaryFlags(deno)] };
   }
 
   /** Whether a script exists; a path this process may not read counts as present (the worker will tell). */

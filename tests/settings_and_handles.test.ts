@@ -165,6 +165,20 @@ describe(`settings and handles on ${runtime}`, () => {
     }
   });
 
+  test("a message sent right before process.disconnect() reaches the primary", async () => {
+    const cluster = freshCluster();
+    const worker = cluster.fork({ SEND_THEN_DISCONNECT: "1" });
+    forked.push(worker);
+    try {
+      const last = nextMessage(worker, (m) => m?.cmd === "last");
+      const exited = waitFor(worker, "exit");
+      assert.equal((await last).cwd, process.cwd());
+      await exited;
+    } finally {
+      await killAll([worker]);
+    }
+  });
+
   test(`sticky sessions: sockets handed over from a data handler reach both workers, every client served (${handlePassing}ed)`, async () => {
     const cluster = freshCluster();
     const workers = [await started(cluster), await started(cluster)];

@@ -27,7 +27,8 @@ export function connectParent(
   checkJson = false,
 ): ParentLink {
   if (identity.channel !== "socket") {
-    return connectProcessParent(proc, events, hooks, checkJson, identity.syncHandles === true);
+    // `checkJson` marks Deno's channel, which also writes asynchronously (flush before a disconnect).
+    return connectProcessParent(proc, events, hooks, checkJson, identity.syncHandles === true, checkJson);
   }
   // As Node's channel does, the process itself hears that the channel closed (after the cluster's worker has).
   const socket = connectSocketParent(identity, {

@@ -28,7 +28,8 @@ interface ChannelProcess {
  * Connects to the primary through the runtime's own IPC channel on `proc`. With `checkJson`, each message is
  * serialized once first, so that a message json cannot carry throws a TypeError (Deno's channel crashes on one).
  * With `syncHandles`, a handle that follows other messages waits until the primary has read them
- * (./handle_barrier.ts).
+ * (./handle_barrier.ts). With `flushBeforeDisconnect` (Deno, whose channel writes asynchronously), a disconnect
+ * waits until the messages sent before it are written, as they are at once under Node.
  */
 export function connectProcessParent(
   proc: unknown,
@@ -36,6 +37,7 @@ export function connectProcessParent(
   hooks: ProcessMessagingHooks,
   checkJson = false,
   syncHandles = false,
+  flushBeforeDisconnect = false,
 ): ParentLink {
   const channel = proc as ChannelProcess;
   const send = channel.send?.bind(channel);
@@ -59,16 +61,31 @@ export function connectProcessParent(
     events.disconnect();
   });
   const deliver = installProcessMessaging(proc, hooks, gate);
+  let unwritten = 0;
+  let disconnectWhenWritten = false;
+  const disconnectNow = () => {
+    disconnectWhenWritten = false;
+    if (open && isConnected() !== false) disconnect();
+  };
   return {
     get connected() {
       return open && isConnected() !== false;
     },
     send(message, handle, callback) {
       if (checkJson) JSON.stringify(message);
-      const write = () =>
-        callback === undefined
-          ? send(message, handle)
-          : send(message, handle, undefined, (error) => callback(error ?? null));
+      const write = () => {
+        if (!flushBeforeDisconnect) {
+          return callback === undefined
+            ? send(message, handle)
+            : send(message, handle, undefined, (error) => callback(error ?? null));
+        }
+        unwritten++;
+        return send(message, handle, undefined, (error) => {
+          unwritten--;
+          callback?.(error ?? null);
+          if (unwritten === 0 && disconnectWhenWritten) disconnectNow();
+        });
+      };
       if (barrier === undefined) return write();
       barrier.send(handle !== undefined && handle !== null, (now) => {
         try {
@@ -81,7 +98,8 @@ export function connectProcessParent(
       return true;
     },
     disconnect() {
-      if (open && isConnected() !== false) disconnect();
+      if (unwritten > 0) disconnectWhenWritten = true;
+      else disconnectNow();
     },
     deliver,
   };

@@ -7,6 +7,7 @@
 
 import { once } from "node:events";
 import { existsSync, readFileSync } from "node:fs";
+import http from "node:http";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Cluster, detectRuntime, type SharingMode, type Worker } from "../mod.ts";
@@ -206,4 +207,26 @@ export function repoRoot(): string {
 /** The pinned executable of a runtime (node_modules/.bin; `node` there is Node 24). */
 export function runtimeBinary(name: "node" | "deno" | "bun"): string {
   return join(repoRoot(), "node_modules", ".bin", name);
+}
+
+/**
+ * One GET of `path` on 127.0.0.1:`port`: its status and its body (UTF-8). Rejects on a connection error, or when
+ * no answer came within `timeoutMs`.
+ */
+export function httpGet(
+  port: number,
+  path: string,
+  agent: http.Agent | false,
+  timeoutMs: number,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: "127.0.0.1", port, path, agent }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => body += chunk);
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error("request timed out")));
+    req.on("error", reject);
+  });
 }

@@ -9,7 +9,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import http from "node:http";
 import net from "node:net";
 import { after, describe, test } from "node:test";
-import { expectedMode, fixture, gone, runtime, runtimeBinary } from "./_helpers.ts";
+import { expectedMode, fixture, gone, httpGet, runtime, runtimeBinary } from "./_helpers.ts";
 
 /** cli.ts beside the sources, cli.js in the compiled copy Node 20 runs. */
 const CLI =
@@ -160,16 +160,7 @@ function freePort(): Promise<number> {
 }
 
 function get(port: number, agent: http.Agent | false = false): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: "127.0.0.1", port, path: "/", agent }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => body += chunk);
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.setTimeout(5000, () => req.destroy(new Error("request timed out")));
-    req.on("error", reject);
-  });
+  return httpGet(port, "/", agent, 5000);
 }
 
 /** The pids that answer on `port`, asking on new connections until all of `expected` answered (at most 200). */

@@ -4,9 +4,8 @@
 // started from the fixtures as their own process group and killed with it afterwards, passed or failed.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import http from "node:http";
 import { describe, test } from "node:test";
-import { alive, childProcessRoute, fixture, gone, runtime, runtimeBinary } from "./_helpers.ts";
+import { alive, childProcessRoute, fixture, gone, httpGet, runtime, runtimeBinary } from "./_helpers.ts";
 
 /** A primary running a fixture, with the JSON lines it printed so far. */
 interface Primary {
@@ -90,17 +89,8 @@ async function stop(primary: Primary): Promise<void> {
   for (const pid of pids) assert.equal(await gone(pid), true, `process ${pid} is still running`);
 }
 
-function get(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: "127.0.0.1", port, agent: false }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => text += chunk);
-      res.on("end", () => resolve(text));
-    });
-    req.setTimeout(5000, () => req.destroy(new Error("request timed out")));
-    req.on("error", reject);
-  });
+async function get(port: number): Promise<string> {
+  return (await httpGet(port, "/", false, 5000)).body;
 }
 
 const route = childProcessRoute ? " (child_process route)" : "";

@@ -10,7 +10,7 @@ import net from "node:net";
 import { after, describe, test } from "node:test";
 import { type Cluster, createCluster } from "../mod.ts";
 import { supervise, type Supervisor, type SupervisorOptions } from "../supervisor.ts";
-import { alive, expectedMode, fixture, gone, killAll, runtime, runtimeBinary } from "./_helpers.ts";
+import { alive, expectedMode, fixture, gone, httpGet, killAll, runtime, runtimeBinary } from "./_helpers.ts";
 
 const supervisors: { supervisor: Supervisor; cluster: Cluster }[] = [];
 const primaries: ChildProcess[] = [];
@@ -59,15 +59,7 @@ function get(
   path = "/",
   agent: http.Agent | false = false,
 ): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: "127.0.0.1", port, path, agent }, (res) => {
-      let body = "";
-      res.on("data", (chunk) => body += chunk);
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.setTimeout(10_000, () => req.destroy(new Error("request timed out")));
-    req.on("error", reject);
-  });
+  return httpGet(port, path, agent, 10_000);
 }
 
 /** Resolves with the first supervisor event `name` that passes `test`. */

@@ -7,7 +7,7 @@
  */
 
 import type { ChildEvents, SpawnRequest, StdioEntry, WorkerIdentity } from "../../src/contract/mod.ts";
-import { accessDenied, handlesUnsupported, unavailable } from "../../src/errors.ts";
+import { handlesUnsupported, unavailable } from "../../src/errors.ts";
 import net from "node:net";
 import { newToken, type PendingPeer, sharedChannelAcceptor } from "../ipc/socket/acceptor.ts";
 import { SocketChannel } from "../ipc/socket/channel.ts";
@@ -15,12 +15,6 @@ import { RELAY_KEY, RETURN_KEY, SocketRelay } from "../ipc/socket/relay.ts";
 import { ChildLinkBase, nodeReadable, nodeWritable, stdioEntries } from "../shared/child_link_base.ts";
 import { checkWorkerPermissions, withIdentityGrant } from "./command_line.ts";
 import { type DenoChildProcess, type DenoNamespace, type DenoStdio, granted } from "./globals.ts";
-
-function isNotCapable(error: unknown): boolean {
-  const name = (error as { name?: unknown } | null)?.name;
-  return name === "NotCapable" ||
-    (name === "PermissionDenied" && (error as { code?: unknown }).code !== "EACCES");
-}
 
 /** Maps Node-style stdio entries for fds 0-2 to `Deno.Command`'s; refuses what Deno cannot do. */
 function denoStdio(entries: readonly StdioEntry[]): [DenoStdio, DenoStdio, DenoStdio] {
@@ -57,20 +51,6 @@ function spawnError(error: unknown, request: SpawnRequest, args: string[]): Erro
   });
 }
 
-/** Opens the process's channel acceptor; without unrestricted `--allow-net`, says so plainly. */
-function acceptorPath(): string {
-  try {
-    return sharedChannelAcceptor().open();
-  } catch (error) {
-    if (!isNotCapable(error)) throw error;
-    throw accessDenied(
-      "The Deno adapter talks to its workers over a unix socket, which Deno allows only with unrestricted " +
-        "--allow-net (a grant cannot name an abstract socket): run the primary with --allow-net",
-      error,
-    );
-  }
-}
-
 /** The primary's end of one worker started with `Deno.Command`. */
 export class DenoChildLink extends ChildLinkBase {
   /** Sockets pass through a relay (./../ipc/socket/relay.ts); server handles cannot pass. */
@@ -98,13 +78,13 @@ export class DenoChildLink extends ChildLinkBase {
     super(events);
     this.#stdio = denoStdio(stdioEntries(request));
     checkWorkerPermissions(deno, request);
-    const execArgv = withIdentityGrant(deno, request);
+    const execArgv = withIdentityGrant(request);
     this.#channel = new SocketChannel(request.serialization, {
       message: (message) => this.#received(message),
       error: (error) => this.reportError(error),
       close: () => this.reportDisconnect(),
     });
-    const path = acceptorPath();
+    const path = sharedChannelAcceptor().open();
     const token = newToken();
     const identity: WorkerIdentity = {
       ...request.identity,
@@ -133,12 +113,6 @@ export class DenoChildLink extends ChildLinkBase {
       }).spawn();
     } catch (error) {
       pending.cancel();
-      if (isNotCapable(error)) {
-        throw accessDenied(
-          `Deno refused to start the worker (${request.execPath}): run the primary with --allow-run`,
-          error,
-        );
-      }
       // After the core has seen the fork (a timer, not a microtask).
       setTimeout(() => {
         this.#channel.destroy();

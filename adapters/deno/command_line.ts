@@ -43,19 +43,12 @@ export function readsVariable(execArgv: readonly string[], name: string): boolea
 
 /**
  * A Deno primary's final arguments for a worker, made sure to let it read its identity variable: a worker that
- * cannot would take itself for a primary and fork workers of its own. The grant is added only if this primary
- * holds it.
+ * cannot would take itself for a primary and fork workers of its own. Call it after
+ * {@link checkWorkerPermissions}, which makes sure this primary holds that grant (a worker gets no more).
  */
-export function withIdentityGrant(deno: DenoNamespace, request: SpawnRequest): string[] {
+export function withIdentityGrant(request: SpawnRequest): string[] {
   const argv = [...request.execArgv];
   if (request.runtime !== "deno" || readsVariable(argv, request.identityVariable)) return argv;
-  if (!granted(deno, { name: "env", variable: request.identityVariable })) {
-    throw accessDenied(
-      `A Deno worker reads its identity from the ${request.identityVariable} environment variable, and a worker ` +
-        `never gets more permissions than its primary: run the primary with --allow-env (or at least ` +
-        `--allow-env=${request.identityVariable})`,
-    );
-  }
   argv.splice(argv[0] === "run" ? 1 : 0, 0, `--allow-env=${request.identityVariable}`);
   return argv;
 }

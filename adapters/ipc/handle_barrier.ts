@@ -4,7 +4,8 @@
  * plain message then a socket, sent in one tick, lose the socket 19 times in 30). The primary therefore sends a
  * handle only once the child has confirmed that it read everything sent before: when plain messages went out since
  * the last confirmation, it first sends a sync request, which the worker answers, and holds the handle (and what
- * comes after it, to keep the order) until the answer. Round-robin, which sends only handles to a worker between
+ * comes after it, to keep the order) until the answer. A worker sends its handles the same way, since Deno reads
+ * the primary's end of the channel alike. Round-robin, which sends only handles to a worker between
  * its answers, needs no sync after the first connection. Node and Deno keep messages whose `cmd` starts with
  * `NODE_` off the `message` event (they go to `internalMessage`), so users never see these.
  *
@@ -18,34 +19,34 @@ export const SYNCED = "NODE_UNICLUSTER_SYNCED";
 /** A worker that does not answer (not started far enough yet) holds the messages no longer than this. */
 const SYNC_TIMEOUT_MS = 1000;
 
-/**
- * Writes a message; calls nothing back. `now` is true when the write happens within `send()`, where it may throw;
- * a held write reports its errors itself.
- */
-export type Write = (now: boolean) => void;
+/** Writes a message on the channel (and may throw, as the runtime's `send` does). */
+export type Write = () => void;
 
-/** The primary's messages to one worker, with a sync before each handle that follows plain messages. */
+/** The messages one end sends, with a sync before each handle that follows plain messages. */
 export class HandleBarrier {
   #sendSync: (n: number) => void;
   #plainSinceSync = false;
-  #held: { hasHandle: boolean; write: Write }[] = [];
+  #held: { hasHandle: boolean; write: Write; failed: (error: Error) => void }[] = [];
   #syncing: number | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #n = 0;
 
-  /** `sendSync(n)` sends the sync request number `n` to the worker. */
+  /** `sendSync(n)` sends the sync request number `n` to the other end. */
   constructor(sendSync: (n: number) => void) {
     this.#sendSync = sendSync;
   }
 
-  /** Writes now, or holds the message until the worker has confirmed what went before a handle. */
-  send(hasHandle: boolean, write: Write): void {
+  /**
+   * Writes now (a failure throws from here), or holds the message until the other end has confirmed what went
+   * before a handle (a failure of the held write goes to `failed`).
+   */
+  send(hasHandle: boolean, write: Write, failed: (error: Error) => void): void {
     if (this.#held.length > 0 || (hasHandle && this.#plainSinceSync)) {
-      this.#held.push({ hasHandle, write });
+      this.#held.push({ hasHandle, write, failed });
       this.#sync();
       return;
     }
-    write(true);
+    write();
     if (!hasHandle) this.#plainSinceSync = true;
   }
 
@@ -71,18 +72,33 @@ export class HandleBarrier {
       const next = this.#held[0];
       if (next.hasHandle && this.#plainSinceSync) return this.#sync();
       this.#held.shift();
-      next.write(false);
+      try {
+        next.write();
+      } catch (error) {
+        next.failed(error as Error);
+      }
       if (!next.hasHandle) this.#plainSinceSync = true;
     }
   }
 }
 
-/** In a worker: answers the primary's sync requests on the runtime's channel `proc`. */
-export function answerSyncRequests(
-  proc: { on(event: string, listener: (message: { cmd?: unknown; n?: unknown }) => void): unknown },
-  send: (message: unknown) => unknown,
-): void {
-  proc.on("internalMessage", (message) => {
+/** One end of the runtime's channel: a `ChildProcess` in the primary, `process` in a worker. */
+export interface ChannelEnd {
+  on(event: string, listener: (message: { cmd?: unknown; n?: unknown }) => void): unknown;
+}
+
+/** Answers the other end's sync requests on `channel`; `send` writes on it (and skips a closed channel). */
+export function answerSyncRequests(channel: ChannelEnd, send: (message: unknown) => unknown): void {
+  channel.on("internalMessage", (message) => {
     if (message?.cmd === SYNC) send({ cmd: SYNCED, n: message.n });
   });
+}
+
+/** A barrier for what this end sends on `channel`: its syncs go out with `send`, the answers come back on it. */
+export function handleBarrierOn(channel: ChannelEnd, send: (message: unknown) => unknown): HandleBarrier {
+  const barrier = new HandleBarrier((n) => send({ cmd: SYNC, n }));
+  channel.on("internalMessage", (message) => {
+    if (message?.cmd === SYNCED) barrier.synced(Number(message.n));
+  });
+  return barrier;
 }

@@ -8,7 +8,7 @@
  */
 
 import type { ParentEvents, ParentLink, ProcessMessagingHooks } from "../../src/contract/mod.ts";
-import { answerSyncRequests, HandleBarrier, SYNC, SYNCED } from "./handle_barrier.ts";
+import { answerSyncRequests, handleBarrierOn } from "./handle_barrier.ts";
 import { type DeliveryGate, installProcessMessaging } from "./process_messaging.ts";
 
 interface ChannelProcess {
@@ -55,7 +55,9 @@ export function connectProcessParent(
     if (!gate.open) events.message(message, handle);
   });
   answerSyncRequests(channel, send);
-  const barrier = syncHandles ? handleBarrier(channel, send) : undefined;
+  const barrier = syncHandles
+    ? handleBarrierOn(channel, (message) => channel.connected !== false && send(message))
+    : undefined;
   channel.once("disconnect", () => {
     open = false;
     events.disconnect();
@@ -67,34 +69,31 @@ export function connectProcessParent(
     disconnectWhenWritten = false;
     if (open && isConnected() !== false) disconnect();
   };
+  const write = (message: unknown, handle: unknown, callback?: (error: Error | null) => void): boolean => {
+    if (!flushBeforeDisconnect) {
+      return callback === undefined
+        ? send(message, handle)
+        : send(message, handle, undefined, (error) => callback(error ?? null));
+    }
+    unwritten++;
+    return send(message, handle, undefined, (error) => {
+      unwritten--;
+      callback?.(error ?? null);
+      if (unwritten === 0 && disconnectWhenWritten) disconnectNow();
+    });
+  };
   return {
     get connected() {
       return open && isConnected() !== false;
     },
     send(message, handle, callback) {
       if (checkJson) JSON.stringify(message);
-      const write = () => {
-        if (!flushBeforeDisconnect) {
-          return callback === undefined
-            ? send(message, handle)
-            : send(message, handle, undefined, (error) => callback(error ?? null));
-        }
-        unwritten++;
-        return send(message, handle, undefined, (error) => {
-          unwritten--;
-          callback?.(error ?? null);
-          if (unwritten === 0 && disconnectWhenWritten) disconnectNow();
-        });
-      };
-      if (barrier === undefined) return write();
-      barrier.send(handle !== undefined && handle !== null, (now) => {
-        try {
-          write();
-        } catch (error) {
-          if (now) throw error;
-          callback?.(error as Error);
-        }
-      });
+      if (barrier === undefined) return write(message, handle, callback);
+      barrier.send(
+        handle !== undefined && handle !== null,
+        () => write(message, handle, callback),
+        (error) => callback?.(error),
+      );
       return true;
     },
     disconnect() {
@@ -103,15 +102,4 @@ export function connectProcessParent(
     },
     deliver,
   };
-}
-
-/** The worker's barrier for the handles it sends: syncs with the primary, which answers on `internalMessage`. */
-function handleBarrier(channel: ChannelProcess, send: NonNullable<ChannelProcess["send"]>): HandleBarrier {
-  const barrier = new HandleBarrier((n) => {
-    if (channel.connected !== false) send({ cmd: SYNC, n });
-  });
-  channel.on("internalMessage", (message: { cmd?: unknown; n?: unknown }) => {
-    if (message?.cmd === SYNCED) barrier.synced(Number(message.n));
-  });
-  return barrier;
 }

@@ -10,7 +10,7 @@ import { type ChildProcess, spawn, type StdioOptions } from "node:child_process"
 import process from "node:process";
 import type { ChildEvents, SpawnRequest, WorkerIdentity } from "../../src/contract/mod.ts";
 import { ChildLinkBase, stdioEntries } from "../shared/child_link_base.ts";
-import { answerSyncRequests, HandleBarrier, SYNC, SYNCED } from "../ipc/handle_barrier.ts";
+import { answerSyncRequests, type HandleBarrier, handleBarrierOn } from "../ipc/handle_barrier.ts";
 
 /** Options of a {@link ProcessChildLink}. */
 export interface ProcessChildLinkOptions {
@@ -56,14 +56,9 @@ export class ProcessChildLink extends ChildLinkBase {
     });
     this.#child = child;
     if (options.handleBarrier === true) {
-      const barrier = this.#barrier = new HandleBarrier((n) => {
-        if (child.connected) child.send({ cmd: SYNC, n });
-      });
-      child.on("internalMessage", (message: { cmd?: unknown; n?: unknown }) => {
-        if (message?.cmd === SYNCED) barrier.synced(Number(message.n));
-      });
-      // The same for the handles the worker sends (Deno reads both ends the same way).
-      answerSyncRequests(child, (message) => child.connected && child.send(message as never));
+      const sendInternal = (message: unknown) => child.connected && child.send(message as never);
+      this.#barrier = handleBarrierOn(child, sendInternal);
+      answerSyncRequests(child, sendInternal);
     }
     child.on("spawn", () => this.reportSpawn());
     child.on("message", (message, handle) => this.reportMessage(message, handle));
@@ -112,23 +107,23 @@ export class ProcessChildLink extends ChildLinkBase {
     keepOpen = false,
   ): boolean {
     if (this.#checkJson) JSON.stringify(message);
+    if (this.#barrier === undefined) return this.#write(message, handle, callback, keepOpen);
+    this.#barrier.send(
+      handle !== undefined && handle !== null,
+      () => this.#write(message, handle, callback, keepOpen),
+      (error) => callback ? callback(error) : this.#child.emit("error", error),
+    );
+    return true;
+  }
+
+  /** Writes on the channel. Without a callback Node reports a failed send as the child's `error` event. */
+  #write(
+    message: unknown,
+    handle: unknown,
+    callback: ((error: Error | null) => void) | undefined,
+    keepOpen: boolean,
+  ): boolean {
     const options = { keepOpen };
-    if (this.#barrier !== undefined) {
-      const child = this.#child;
-      this.#barrier.send(handle !== undefined && handle !== null, (now) => {
-        try {
-          if (callback === undefined) child.send(message as never, handle as never, options);
-          else child.send(message as never, handle as never, options, (error) => callback(error ?? null));
-        } catch (error) {
-          if (now) throw error;
-          // As Node does without a callback: a failed send is the child's `error` event.
-          if (callback) callback(error as Error);
-          else child.emit("error", error);
-        }
-      });
-      return true;
-    }
-    // Without a callback Node reports a failed send as the child's `error` event, which reaches `reportError`.
     if (callback === undefined) return this.#child.send(message as never, handle as never, options);
     return this.#child.send(message as never, handle as never, options, (error) => callback(error ?? null));
   }

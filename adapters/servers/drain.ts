@@ -1,8 +1,10 @@
 /**
- * Retiring an HTTP server that cannot stop listening without dropping its idle keep-alive connections (Bun.serve,
- * Deno.serve, and node:http on Bun and Deno, which are built on them): for a short while before it stops, every
- * response says `Connection: close`, so clients open their next request elsewhere instead of sending it on a
- * connection the stop is about to close (which a client sees as a reset, not a response).
+ * Retiring an HTTP server without dropping a request: for a short while before it stops listening, every response
+ * says `Connection: close`, so clients open their next request elsewhere instead of sending it on a connection
+ * the stop is about to close (which a client sees as a reset, not a response). Bun.serve and Deno.serve close
+ * their idle keep-alive connections as they stop; a node:http server that no longer listens closes each one as its
+ * response ends; and a listener of the worker's own (SO_REUSEPORT) resets the connections queued on it. Used by
+ * the native servers' hooks (Bun.serve, Deno.serve) and by net_hooks.ts for every HTTP server.
  *
  * @module
  */
@@ -17,14 +19,9 @@ export class Drain {
   #draining = false;
   #lastRequest = 0;
 
-  /** Whether the server is draining. */
-  get draining(): boolean {
-    return this.#draining;
-  }
-
-  /** Notes a request; true when its response must say `Connection: close`. */
+  /** Notes a request (its time, while draining); true when its response must say `Connection: close`. */
   request(): boolean {
-    this.#lastRequest = performance.now();
+    if (this.#draining) this.#lastRequest = performance.now();
     return this.#draining;
   }
 

@@ -1,18 +1,19 @@
 // The npm package as a user gets it: scripts/build_npm.mjs builds npm/, `npm pack` packs it, an empty project
-// installs the tarball (with TypeScript 5 and @types/node, see below), and then:
+// installs the tarball (with TypeScript 5, @types/node, prom-client and throng, see below), and then:
 // - `import cluster from "unicluster"` works on Node 20 and 24, Bun and Deno;
 // - `require("unicluster")` is the cluster itself (not a namespace) and forks a worker (the same CommonJS script,
 //   which requires unicluster again and answers) on Node 20 and 24, Bun and Deno (`deno run -A x.cjs`), and it is
 //   the object `import()` gives as its default export;
 // - after `require("unicluster/install")`, `require("node:cluster")` is unicluster's cluster, in the primary and
-//   in the worker it forks, on Node 20 and 24, Bun and Deno;
+//   in the worker it forks, on Node 20 and 24, Bun and Deno, and prom-client and throng run on it there;
 // - the declarations compile in projects made by `tsc --init` (empty `types` list) with TypeScript 5 and 7, ESM
 //   (tests/types/events.ts, whose wrong listeners must be refused on exactly the lines it marks) and CommonJS,
 //   and with no tsconfig at all with TypeScript 7.
 // Runs only under Node 24 (it needs npm, both Node versions, Bun and Deno); under Deno, Bun and Node 20 it is
-// skipped. The install is --prefer-offline: the tarball is local, @types/node is the repo's own version (in npm's
-// cache after `npm ci`), and TypeScript 5 comes from the cache or, the first time, from the registry. TypeScript 5
-// is not a devDependency of the repo because its `tsc` bin would take node_modules/.bin/tsc from TypeScript 7.
+// skipped. The install is --prefer-offline: the tarball is local, @types/node, prom-client and throng are the
+// repo's own versions (in npm's cache after `npm ci`), and TypeScript 5 comes from the cache or, the first time,
+// from the registry. TypeScript 5 is not a devDependency of the repo because its `tsc` bin would take
+// node_modules/.bin/tsc from TypeScript 7.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -168,6 +169,47 @@ if (builtin.isPrimary) {
 }
 `;
 
+// The packages that brought the install entry, from npm (the repo's own versions): throng runs the primary and
+// 2 workers, and prom-client's AggregatorRegistry in the primary merges the workers' counters (1 + 2); a killed
+// worker is replaced by throng, and SIGTERM ends them all with exit code 0.
+const PACKAGES_SCRIPT = `"use strict";
+require("unicluster/install");
+const assert = require("node:assert/strict");
+const cluster = require("node:cluster");
+const prom = require("prom-client");
+const throng = require("throng");
+const runtime = process.argv[2];
+const aggregator = new prom.AggregatorRegistry();
+const ready = [];
+throng({
+  count: 2,
+  signals: ["SIGTERM"],
+  master() {
+    cluster.on("message", async (worker, message) => {
+      if (message !== "ready") return;
+      ready.push(worker.id);
+      if (ready.length === 2) {
+        const metrics = await aggregator.clusterMetrics();
+        assert.match(metrics, /^packages_counted_total 3$/m, metrics);
+        cluster.workers[1].process.kill("SIGKILL");
+      } else if (ready.length === 3) {
+        assert.equal(worker.id, 3, "throng forked a third worker");
+        process.kill(process.pid, "SIGTERM");
+      }
+    });
+    process.on("exit", (code) => {
+      if (code === 0 && ready.length === 3) console.log("packages ok on " + runtime);
+    });
+  },
+  worker(id) {
+    const counted = new prom.Counter({ name: "packages_counted_total", help: "Counted by each worker" });
+    counted.inc(id);
+    cluster.worker.send("ready");
+    setInterval(() => {}, 60_000);
+  },
+});
+`;
+
 // The CommonJS TypeScript user: the require condition's declarations (mod.d.cts).
 const CJS_TYPES = `import cluster = require("unicluster");
 import type { ClusterSettings, Worker } from "unicluster";
@@ -298,7 +340,7 @@ if (!onNode24) {
       const repoManifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
         devDependencies: Record<string, string>;
       };
-      const typesNode = repoManifest.devDependencies["@types/node"];
+      const dev = repoManifest.devDependencies;
       run(
         "npm",
         [
@@ -309,7 +351,9 @@ if (!onNode24) {
           "--save-exact",
           tarball,
           `typescript@${TYPESCRIPT_5}`,
-          `@types/node@${typesNode}`,
+          `@types/node@${dev["@types/node"]}`,
+          `prom-client@${dev["prom-client"]}`,
+          `throng@${dev.throng}`,
         ],
         project,
       );
@@ -362,6 +406,14 @@ if (!onNode24) {
         for (const [label, cmd, args] of runtimes) {
           const out = run(cmd, [...args, "install.cjs", label], project, 90_000);
           assert.match(out, new RegExp(`install ok on ${label}`), `${label}: ${out}`);
+        }
+      });
+
+      await t.test("install: prom-client and throng from npm drive unicluster (Node 20, Node 24, Bun, Deno)", () => {
+        writeFileSync(join(project, "packages.cjs"), PACKAGES_SCRIPT);
+        for (const [label, cmd, args] of runtimes) {
+          const out = run(cmd, [...args, "packages.cjs", label], project, 90_000);
+          assert.match(out, new RegExp(`packages ok on ${label}`), `${label}: ${out}`);
         }
       });
 

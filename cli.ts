@@ -10,7 +10,8 @@
  * A module whose default export has a `fetch(request)` method (the convention of `deno serve` and Bun) is served
  * in every worker on `--port`; any other module is imported as it is and listens itself. Each worker runs
  * `cli_worker.ts`, which imports the module. Events go to stdout, one line each (`--json`: one JSON object
- * each); SIGHUP reloads, SIGTERM and SIGINT shut down gracefully, SIGTTIN and SIGTTOU scale. Exit codes: 0 after
+ * each); SIGHUP reloads, SIGTERM and SIGINT shut down gracefully, SIGTTIN and SIGTTOU scale. Under systemd it
+ * reports readiness on `NOTIFY_SOCKET` and serves the socket that socket activation hands over. Exit codes: 0 after
  * a clean shutdown, 1 after one that had to kill a worker, 2 for a wrong command line, 3 when no worker could
  * start, 4 after a crash loop.
  *
@@ -32,7 +33,8 @@ import cluster, {
 import { type ArgToken, type CliPolicy, readCommandLine, type RunCommand } from "./src/cli/args.ts";
 import { type EventInfo, EventLog } from "./src/cli/events.ts";
 import { parseArgsOptions, usage } from "./src/cli/options.ts";
-import { parseDuration, parseSize, supervise, type SupervisorOptions } from "./supervisor.ts";
+import { activatedSockets, ACTIVATION_VARIABLES } from "./src/cli/socket_activation.ts";
+import { notifySystemd, parseDuration, parseSize, supervise, type SupervisorOptions } from "./supervisor.ts";
 
 /** The exit code of a wrong command line. */
 const USAGE_EXIT = 2;
@@ -163,6 +165,11 @@ function supervisorOptions(run: RunCommand, module: string): SupervisorOptions {
   };
   if (run.port !== undefined) env.PORT = String(run.port);
   if (run.host !== undefined) env.HOST = run.host;
+  // Started by socket activation: the workers serve the first socket systemd handed over (the primary's fd; a
+  // module that listens itself does it with `listen({ fd: 3 })`).
+  const sockets = activatedSockets(process.env, process.pid);
+  for (const name of ACTIVATION_VARIABLES) delete process.env[name];
+  if (sockets.length > 0) env.UNICLUSTER_CLI_FD = String(sockets[0]);
   return {
     workers: run.workers ?? "auto",
     settings: { exec, args: run.args, ...workerRuntime(run) },
@@ -200,6 +207,7 @@ function main(argv: string[]): void {
   };
   const pids = new Map<number, number | undefined>();
   const supervisor = supervise(options);
+  notifySystemd(supervisor);
   for (const event of EVENTS) {
     supervisor.on(event, (info: EventInfo) => {
       const id = info.id as number | undefined;

@@ -2,7 +2,8 @@
  * The worker side of unicluster's command line (`cli.ts` passes this file to the cluster as `exec`): it joins
  * the cluster, then imports the module `UNICLUSTER_CLI_MODULE` names (an absolute path). A module whose default
  * export has a `fetch(request)` method is served with the portable `serve()` on `UNICLUSTER_CLI_PORT` and
- * `UNICLUSTER_CLI_HOST`; any other module listens itself. The variables are removed before the module runs, and
+ * `UNICLUSTER_CLI_HOST` (or on the primary's socket `UNICLUSTER_CLI_FD`, under socket activation); any other module
+ * listens itself. The variables are removed before the module runs, and
  * `process.argv[1]` names the module, as if it had been run directly.
  *
  * @module
@@ -24,6 +25,7 @@ const module = take("UNICLUSTER_CLI_MODULE");
 const port = Number(take("UNICLUSTER_CLI_PORT") ?? 8000);
 const hostname = take("UNICLUSTER_CLI_HOST") ?? "0.0.0.0";
 const readiness = take("UNICLUSTER_CLI_READY") ?? "listening";
+const fd = take("UNICLUSTER_CLI_FD");
 if (module === undefined) {
   throw new Error("UNICLUSTER_CLI_MODULE is not set: this file is the worker of unicluster's command line");
 }
@@ -35,6 +37,6 @@ process.argv[1] = module;
 const app = (await import(pathToFileURL(module).href)).default as { fetch?: unknown } | undefined;
 if (app !== null && typeof app === "object" && typeof app.fetch === "function") {
   const handler = app.fetch.bind(app) as (request: Request) => Response | Promise<Response>;
-  await serve(handler, { port, hostname }).ready;
+  await serve(handler, fd === undefined ? { port, hostname } : { fd: Number(fd) }).ready;
   if (readiness === "message") ready();
 }

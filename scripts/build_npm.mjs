@@ -43,6 +43,7 @@ import {
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { buildSync } from "esbuild";
 import { bin, childEnv, repoRoot } from "./_runtimes.mjs";
 
 /** The compiler settings of every build (npm package and compiled test tree alike). */
@@ -335,6 +336,44 @@ export = main;
 `;
 }
 
+/** Where the bundles' shared code goes, beside the entry points. */
+const chunkDir = "chunks";
+
+/**
+ * Bundles the compiled entry points and program modules in dir (with esbuild, ESM, code shared between entry
+ * points split into chunks/) and removes the per-file JS of the library folders, keeping their declarations. A
+ * worker then loads three or four files instead of some eighty: measured on Node 24, importing the package took
+ * 52 ms per-file and 19 ms bundled. Each module of the library still exists once, so every entry point sees the
+ * same cluster and classes.
+ */
+function bundle(dir) {
+  const files = [...Object.values(entryPoints()), ...programModules].map((f) => f.replace(/\.ts$/, ".js"));
+  const staging = join(dir, ".bundle");
+  buildSync({
+    entryPoints: files.map((file) => join(dir, file)),
+    outdir: staging,
+    outbase: dir,
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    packages: "external",
+    target: "es2022",
+    keepNames: true,
+    chunkNames: `${chunkDir}/[name]-[hash]`,
+    logLevel: "error",
+  });
+  for (const folder of libraryDirs) {
+    for (const file of walk(join(dir, folder))) if (file.endsWith(".js")) rmSync(file);
+  }
+  for (const file of walk(staging)) {
+    const target = join(dir, relative(staging, file));
+    mkdirSync(dirname(target), { recursive: true });
+    copyFileSync(file, target);
+  }
+  rmSync(staging, { recursive: true, force: true });
+}
+
 /** The npm package.json, from the root package.json and deno.json; throws when their versions differ. */
 export function npmManifest() {
   const pkg = readJson(join(repoRoot, "package.json"));
@@ -351,7 +390,7 @@ export function npmManifest() {
     main: "./mod.js",
     types: "./mod.d.ts",
     exports: {},
-    engines: { node: ">=20" },
+    engines: { node: ">=20.16" }, // process.getBuiltinModule
     // The declarations extend node:events' EventEmitter: TypeScript users need Node's types, JavaScript users
     // nothing.
     peerDependencies: { "@types/node": ">=20" },
@@ -374,7 +413,7 @@ export function npmManifest() {
     }
   }
   manifest.files.push(...programModules.map((file) => file.replace(/\.ts$/, ".js")));
-  manifest.files.push(...libraryDirs.map((d) => `${d}/`), "README.md", "LICENSE");
+  manifest.files.push(`${chunkDir}/`, ...libraryDirs.map((d) => `${d}/`), "README.md", "LICENSE");
   // `bin` names compiled files (`./cli.js`): the command line, whose source starts with its `#!` line.
   for (const key of ["bin", "keywords", "author"]) if (pkg[key] !== undefined) manifest[key] = pkg[key];
   return manifest;
@@ -389,6 +428,7 @@ export function npmManifest() {
 export function buildNpm({ outDir = join(repoRoot, "npm"), log = console.log } = {}) {
   const manifest = npmManifest(); // fails early on a version mismatch
   const { outDir: dir } = compile({ outDir, withTests: false, declaration: true, log });
+  bundle(dir);
   for (const conditions of Object.values(manifest.exports)) {
     const cjs = conditions.require;
     if (cjs === undefined) continue;
@@ -401,7 +441,7 @@ export function buildNpm({ outDir = join(repoRoot, "npm"), log = console.log } =
     dir,
     Object.values(manifest.exports).map((c) => join(dir, (c.types ?? c.import.types).slice(2))),
   );
-  const libraryFolders = libraryDirs.filter((d) => existsSync(join(dir, d)));
+  const libraryFolders = [chunkDir, ...libraryDirs].filter((d) => existsSync(join(dir, d)));
   manifest.files = manifest.files.filter((f) => !f.endsWith("/") || libraryFolders.includes(f.slice(0, -1)));
   for (const file of ["README.md", "LICENSE"]) {
     const src = join(repoRoot, file);

@@ -69,7 +69,8 @@ export interface ModeInputs {
 }
 
 /**
- * The sharing mode a listen request gets. UDP sockets get `dgram`. Servers that prefer to bind themselves get
+ * The sharing mode a listen request gets. UDP sockets get `dgram`; a file descriptor (the primary's) round-robin,
+ * or `none` under SCHED_NONE where handles pass. Servers that prefer to bind themselves get
  * SO_REUSEPORT, except on a unix socket path, which SO_REUSEPORT cannot share. Other servers follow the policy
  * where handles pass to the worker. Where they are relayed through the primary (the Deno adapter), round-robin
  * costs a relay per connection, so it is used only when chosen, or for a unix socket path; SO_REUSEPORT
@@ -79,6 +80,11 @@ export function modeFor(request: ServerRequest, inputs: ModeInputs): SharingMode
   // UDP is connectionless: there are no connections to spread, only datagrams, which the primary hands over.
   if (request.transport !== undefined) return "dgram";
   const { handles } = inputs;
+  // A file descriptor names the primary's socket, as in Node (an inherited one: systemd's socket activation): only
+  // the primary can listen on it, and it shares what it accepts.
+  if (request.fd >= 0) {
+    return inputs.policy === SCHED_NONE && inputs.canShareHandles && handles === "pass" ? "none" : "rr";
+  }
   if (request.prefersReusePort) {
     return request.path !== undefined && handles !== "none" ? "rr" : "reuseport";
   }

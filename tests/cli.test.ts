@@ -1,13 +1,16 @@
 // The command line (cli.ts) as a real process on the runtime running the tests, with real sockets on 127.0.0.1:
-// a fetch-handler module and a node:http script each served by 2 workers (both answer); SIGHUP replaces every
-// worker under a small client load without a failed request; SIGTTIN/SIGTTOU scale; SIGTERM and a terminal's
-// Ctrl-C (SIGINT to the whole process group) exit 0; wrong command lines exit 2 with one line; a module that
-// throws at load exits with the supervisor's fail-fast code; --json lines parse. Every process starts in a group
-// of its own and the group is killed afterwards, whether the test passed or not.
+// a fetch-handler module and a node:http script each served by 2 workers (both answer), also by workers of each
+// other runtime (`--runtime`, found on PATH); SIGHUP replaces every worker under a small client load without a
+// failed request; SIGTTIN/SIGTTOU scale; SIGTERM and a terminal's Ctrl-C (SIGINT to the whole process group) exit
+// 0; wrong command lines exit 2 with one line; a module that throws at load exits with the supervisor's fail-fast
+// code; --json lines parse. Every process starts in a group of its own and the group is killed afterwards,
+// whether the test passed or not.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
+import { realpathSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
+import { basename, delimiter, dirname } from "node:path";
 import { after, describe, test } from "node:test";
 import { expectedMode, fixture, gone, httpGet, runtime, runtimeBinary } from "./_helpers.ts";
 
@@ -120,8 +123,12 @@ function start(args: string[], env: Record<string, string> = {}): Cli {
 }
 
 /** Runs `body` with a command line, then kills its whole group and waits until its workers are gone. */
-async function withCli<T>(args: string[], body: (cli: Cli) => Promise<T>): Promise<T> {
-  const cli = start(args);
+async function withCli<T>(
+  args: string[],
+  body: (cli: Cli) => Promise<T>,
+  env: Record<string, string> = {},
+): Promise<T> {
+  const cli = start(args, env);
   try {
     return await body(cli);
   } finally {
@@ -340,6 +347,25 @@ describe(`command line on ${runtime}`, () => {
       assert.match(stderr, message);
     }
   });
+
+  for (const other of (["node", "deno", "bun"] as const).filter((name) => name !== runtime)) {
+    test(`--runtime ${other}: 2 ${other} workers, found on PATH, serve a fetch-handler module`, async () => {
+      const port = await freePort();
+      const args = ["-w", "2", "--runtime", other, "--port", String(port), "--host", "127.0.0.1", "--json"];
+      const path = `${dirname(runtimeBinary(other))}${delimiter}${process.env.PATH ?? ""}`;
+      await withCli([...args, fixture("cli_fetch")], async (cli) => {
+        await cli.next((e) => e.event === "started", "all workers ready");
+        const pids = readyPids(cli);
+        assert.equal(pids.length, 2);
+        assert.deepEqual([...await answering(port, pids)].sort(), [...pids].sort(), "both workers answer");
+        for (const pid of pids) {
+          assert.match(basename(realpathSync(`/proc/${pid}/exe`)), new RegExp(`^${other}`), `worker ${pid}`);
+        }
+        cli.signal("SIGTERM");
+        assert.deepEqual(await cli.exit(), [0, null]);
+      }, { PATH: path });
+    });
+  }
 
   test("a worker runtime missing from PATH: one line naming it and --exec-path, exit 2", async () => {
     const other = runtime === "bun" ? "deno" : "bun";

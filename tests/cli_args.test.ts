@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { type ArgToken, type CommandLine, readCommandLine } from "../src/cli/args.ts";
 import { EventLog } from "../src/cli/events.ts";
 import { CLI_OPTIONS, parseArgsOptions, usage } from "../src/cli/options.ts";
+import { activatedSockets } from "../src/cli/socket_activation.ts";
 import { parseDuration, parseSize } from "../supervisor.ts";
 
 /** What cli.ts does with its arguments. */
@@ -222,5 +223,21 @@ describe("command line events", () => {
       code: 0,
       signal: null,
     });
+  });
+});
+
+describe("socket activation", () => {
+  test("the sockets are fds 3 on, LISTEN_FDS of them, only for the process LISTEN_PID names", () => {
+    assert.deepEqual(activatedSockets({ LISTEN_PID: "42", LISTEN_FDS: "1" }, 42), [3]);
+    assert.deepEqual(activatedSockets({ LISTEN_PID: "42", LISTEN_FDS: "3" }, 42), [3, 4, 5]);
+    assert.deepEqual(activatedSockets({ LISTEN_PID: "41", LISTEN_FDS: "1" }, 42), [], "another process's");
+    assert.deepEqual(activatedSockets({ LISTEN_FDS: "1" }, 42), [], "no LISTEN_PID");
+    for (const count of ["0", "-1", "two", "1.5", undefined]) {
+      assert.deepEqual(
+        activatedSockets({ LISTEN_PID: "42", LISTEN_FDS: count }, 42),
+        [],
+        `LISTEN_FDS=${count}`,
+      );
+    }
   });
 });

@@ -2,7 +2,15 @@
 import assert from "node:assert/strict";
 import net from "node:net";
 import { after, describe, test } from "node:test";
-import { type Cluster, createCluster, SCHED_NONE, SCHED_REUSEPORT, SCHED_RR, type Worker } from "../mod.ts";
+import {
+  type Cluster,
+  createCluster,
+  SCHED_NONE,
+  SCHED_REUSEPORT,
+  SCHED_RR,
+  serve,
+  type Worker,
+} from "../mod.ts";
 import {
   assertRoundRobin,
   countAnswers,
@@ -367,6 +375,21 @@ describe(`port sharing on ${runtime}`, () => {
       });
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("serve() on a file descriptor", () => {
+  // Serving one (systemd's socket activation) is tested in tests/cli_systemd.test.ts.
+  test("bad descriptors are refused by name", () => {
+    const handler = () => new Response("");
+    assert.throws(() => serve(handler, { fd: "3" as unknown as number }), {
+      name: "TypeError",
+      code: "ERR_INVALID_ARG_TYPE",
+      message: /"options\.fd" argument must be of type number/,
+    });
+    for (const fd of [-1, 2.5]) {
+      assert.throws(() => serve(handler, { fd }), { name: "TypeError", code: "ERR_INVALID_ARG_VALUE" });
     }
   });
 });

@@ -22,6 +22,7 @@ import { SharedPorts } from "../src/sharing/registry.ts";
 import { ReusePortHandle } from "../src/sharing/reuse_port_handle.ts";
 import { RoundRobinHandle } from "../src/sharing/round_robin_handle.ts";
 import { SharedHandle } from "../src/sharing/shared_handle.ts";
+import { WorkerServers } from "../src/roles/worker_servers.ts";
 
 interface FakeWorker {
   id: number;
@@ -119,6 +120,22 @@ describe("modeFor: the sharing mode of a listen request", () => {
     canReusePort: true,
   };
 
+  test("a file descriptor is the primary's: round-robin, or none under SCHED_NONE where handles pass", () => {
+    const fd = request(-1, { fd: 3, key: "null:-1:-1:3", prefersReusePort: true });
+    for (const policy of [SCHED_RR, SCHED_REUSEPORT] as SchedulingPolicy[]) {
+      for (const handles of ["pass", "relay"] as HandlePassing[]) {
+        assert.equal(
+          modeFor(fd, { ...inputs, policy, handles }),
+          "rr",
+          `policy ${policy}, handles ${handles}`,
+        );
+      }
+    }
+    assert.equal(modeFor(fd, { ...inputs, policy: SCHED_NONE }), "none");
+    assert.equal(modeFor(fd, { ...inputs, policy: SCHED_NONE, handles: "relay" }), "rr");
+    assert.equal(modeFor(fd, { ...inputs, policy: SCHED_NONE, canShareHandles: false }), "rr");
+  });
+
   test("node:net servers follow the policy where handles pass", () => {
     assert.equal(modeFor(request(), { ...inputs, policy: SCHED_RR }), "rr");
     assert.equal(modeFor(request(), { ...inputs, policy: SCHED_NONE }), "none");
@@ -162,6 +179,14 @@ describe("modeFor: the sharing mode of a listen request", () => {
   });
 });
 
+/** Adds workers to a round-robin handle and marks each as told its reply, as the primary does. */
+async function join(handle: RoundRobinHandle<FakeWorker>, ...workers: FakeWorker[]): Promise<void> {
+  for (const w of workers) {
+    await handle.add(w);
+    handle.replied(w);
+  }
+}
+
 describe("RoundRobinHandle", () => {
   test("opens the port once and tells each worker its address; free workers take turns", async () => {
     const opener = new FakeOpener();
@@ -172,6 +197,7 @@ describe("RoundRobinHandle", () => {
     });
     const [a, b] = [worker(1), worker(2)];
     const replies = await Promise.all([handle.add(a), handle.add(b)]);
+    for (const w of [a, b]) handle.replied(w);
     assert.equal(opener.opened.length, 1);
     for (const reply of replies) {
       assert.deepEqual(reply, { mode: "rr", port: 40001, address: "0.0.0.0", family: "IPv4" });
@@ -184,6 +210,25 @@ describe("RoundRobinHandle", () => {
     );
   });
 
+  test("a worker gets connections only once it has its reply (before, it has no server for them)", async () => {
+    const opener = new FakeOpener();
+    const handedTo: string[] = [];
+    const handle = new RoundRobinHandle<FakeWorker>(request(), opener, (to, s, done) => {
+      handedTo.push(`${(s as { name: string }).name}->${to.id}`);
+      done("taken");
+    });
+    const [a, b] = [worker(1), worker(2)];
+    await join(handle, a);
+    await handle.add(b);
+    for (const name of ["c1", "c2"]) opener.opened[0].accept!(socket(name));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.deepEqual(handedTo, ["c1->1", "c2->1"], "worker 2 has not had its reply yet");
+    handle.replied(b);
+    opener.opened[0].accept!(socket("c3"));
+    opener.opened[0].accept!(socket("c4"));
+    assert.deepEqual(handedTo.slice(2), ["c3->2", "c4->1"]);
+  });
+
   test("a worker gets its next connection only once it has answered for the last one", async () => {
     const opener = new FakeOpener();
     const answers: (() => void)[] = [];
@@ -193,8 +238,7 @@ describe("RoundRobinHandle", () => {
       answers.push(() => done("taken"));
     });
     const [a, b] = [worker(1), worker(2)];
-    await handle.add(a);
-    await handle.add(b);
+    await join(handle, a, b);
     for (const name of ["c1", "c2", "c3"]) opener.opened[0].accept!(socket(name));
     assert.deepEqual(handedTo, ["c1->1", "c2->2"], "c3 waits: both workers are busy");
     answers[1]();
@@ -222,8 +266,7 @@ describe("RoundRobinHandle", () => {
       done("taken");
     });
     const [a, b] = [worker(1), worker(2)];
-    await handle.add(a);
-    await handle.add(b);
+    await join(handle, a, b);
     opener.opened[0].accept!(socket("x"));
     assert.deepEqual(taken, ["x->2"]);
     refusing.add(2);
@@ -240,8 +283,7 @@ describe("RoundRobinHandle", () => {
       taken.push(`${(s as { name: string }).name}->${to.id}`);
       done("taken");
     });
-    await handle.add(worker(1));
-    await handle.add(worker(2));
+    await join(handle, worker(1), worker(2));
     for (const name of ["c1", "c2", "c3"]) opener.opened[0].accept!(socket(name));
     assert.deepEqual(taken, ["c1->2", "c2->2", "c3->2"]);
   });
@@ -250,8 +292,7 @@ describe("RoundRobinHandle", () => {
     const opener = new FakeOpener();
     const handle = new RoundRobinHandle<FakeWorker>(request(), opener, (_to, _s, done) => done("taken"));
     const [a, b] = [worker(1), worker(2)];
-    await handle.add(a);
-    await handle.add(b);
+    await join(handle, a, b);
     assert.equal(handle.remove(a), false);
     assert.equal(opener.opened[0].closed, false);
     assert.equal(handle.remove(b), true);
@@ -372,6 +413,7 @@ describe("SharedPorts: the primary's registry", () => {
     assert.equal((await ports.query(b, request(0))).mode, "rr");
     assert.equal((await ports.query(deno, request(0))).mode, "reuseport");
     assert.equal(opener.opened.length, 1);
+    for (const w of [a, b, deno]) ports.replied(w, request(0).key);
     opener.opened[0].accept!(socket("s1"));
     assert.deepEqual(sent, ["null:0:4:-1:s1->1"], "connections carry the request's key");
   });
@@ -446,5 +488,32 @@ describe("SharedPorts: the primary's registry", () => {
     const second = ports.query(b, request(0));
     ports.bound(a, request(0).key, 41000);
     assert.equal((await second).port, 41000);
+  });
+});
+
+describe("WorkerServers: a worker's side of round-robin", () => {
+  test("a connection that comes in the same read as its listen's reply waits for the server to take it", async () => {
+    let reply: (() => void) | undefined;
+    const servers = new WorkerServers({
+      connected: () => true,
+      ask: (_message, onReply) =>
+        reply = () => onReply({ act: "ack", ack: 1, reply: { mode: "rr", port: 8000 } }, null),
+      tell: () => {},
+    });
+    const listen = request(8000);
+    const taken: unknown[] = [];
+    // As net_hooks does: the server takes its route once the query's promise has settled.
+    void servers.bridge.query(listen).then(() =>
+      servers.bridge.onConnection(listen.key, (s) => taken.push(s) > 0)
+    );
+    const answers: boolean[] = [];
+    reply!();
+    servers.accept(listen.key, "early", (accepted) => answers.push(accepted));
+    assert.equal(answers.length, 0, "no answer before the server has its route");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.deepEqual(answers, [true]);
+    assert.deepEqual(taken, ["early"]);
+    servers.accept("null:9000:4:-1:0", "stray", (accepted) => answers.push(accepted));
+    assert.deepEqual(answers, [true, false], "a key nobody listens on is refused at once");
   });
 });

@@ -44,11 +44,15 @@ export function connectParent(
     const channel = { ref: () => socket.ref(), unref: () => socket.unref() };
     Object.defineProperty(proc, "channel", { value: channel, configurable: true, writable: true });
   }
+  // A send without a callback reports its failure as an `error` on the process, as Node's `process.send` does.
+  const failed = (error: Error | null) => {
+    if (error) (proc as { emit(event: string, error: Error): boolean }).emit("error", error);
+  };
   return {
     get connected() {
       return socket.connected;
     },
-    send: (message, handle, callback) => socket.send(message, handle, callback),
+    send: (message, handle, callback) => socket.send(message, handle, callback ?? failed),
     disconnect: () => socket.disconnect(),
     deliver,
   };

@@ -7,11 +7,11 @@
  * @module
  */
 
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
+import { randomHex } from "./secret.ts";
 
 /** A path to listen on, and how to clean it up. */
 export interface PrivateEndpoint {
@@ -23,7 +23,7 @@ export interface PrivateEndpoint {
 
 /** A new private endpoint; `tag` goes into its name (`unicluster-<tag>-<pid>-<random>`). */
 export function makePrivateEndpoint(tag: string): PrivateEndpoint {
-  const name = `unicluster-${tag}-${process.pid}-${randomBytes(8).toString("hex")}`;
+  const name = `unicluster-${tag}-${process.pid}-${randomHex(8)}`;
   if (process.platform === "linux") return { path: `\0${name}`, remove: () => {} };
   if (process.platform === "win32") return { path: `\\\\.\\pipe\\${name}`, remove: () => {} };
   // mkdtemp makes the directory 0700: only this user can reach the socket inside.

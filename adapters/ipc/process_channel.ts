@@ -20,6 +20,7 @@ interface ChannelProcess {
     callback?: (error: Error | null) => void,
   ) => boolean;
   disconnect?: () => void;
+  emit(event: string, ...args: unknown[]): boolean;
   on(event: string, listener: (...args: never[]) => void): unknown;
   once(event: string, listener: (...args: never[]) => void): unknown;
 }
@@ -78,7 +79,8 @@ export function connectProcessParent(
     unwritten++;
     return send(message, handle, undefined, (error) => {
       unwritten--;
-      callback?.(error ?? null);
+      if (callback !== undefined) callback(error ?? null);
+      else if (error) channel.emit("error", error);
       if (unwritten === 0 && disconnectWhenWritten) disconnectNow();
     });
   };
@@ -92,7 +94,7 @@ export function connectProcessParent(
       barrier.send(
         handle !== undefined && handle !== null,
         () => write(message, handle, callback),
-        (error) => callback?.(error),
+        (error) => callback ? callback(error) : channel.emit("error", error),
       );
       return true;
     },

@@ -6,10 +6,11 @@
  * @module
  */
 
-import { type ChildProcess, spawn, type StdioOptions } from "node:child_process";
+import type { ChildProcess, StdioOptions } from "node:child_process";
 import process from "node:process";
 import type { ChildEvents, SpawnRequest, WorkerIdentity } from "../../src/contract/mod.ts";
 import { ChildLinkBase, stdioEntries } from "../shared/child_link_base.ts";
+import { childProcessModule } from "../shared/lazy_builtin.ts";
 import { answerSyncRequests, type HandleBarrier, handleBarrierOn } from "../ipc/handle_barrier.ts";
 
 /** Options of a {@link ProcessChildLink}. */
@@ -24,6 +25,9 @@ export interface ProcessChildLinkOptions {
   /** Send a handle only once the worker has read what went before (Deno's `child_process`: see handle_barrier.ts). */
   handleBarrier?: boolean;
 }
+
+/** Node's send option that keeps the primary's copy of a socket it sent (one object, not one per message). */
+const KEEP_OPEN = Object.freeze({ keepOpen: true });
 
 /** The primary's link to one worker started with `child_process.spawn`. */
 export class ProcessChildLink extends ChildLinkBase {
@@ -45,7 +49,11 @@ export class ProcessChildLink extends ChildLinkBase {
     const stdio = stdioEntries(request);
     if (!stdio.includes("ipc")) stdio.push("ipc");
     // https://nodejs.org/api/child_process.html#child_processspawncommand-args-options
-    const child = spawn(request.execPath, [...request.execArgv, request.exec, ...request.args], {
+    const child = childProcessModule().spawn(request.execPath, [
+      ...request.execArgv,
+      request.exec,
+      ...request.args,
+    ], {
       cwd: request.cwd,
       env: { ...request.env, [request.identityVariable]: JSON.stringify(identity) },
       stdio: stdio as StdioOptions,
@@ -123,7 +131,7 @@ export class ProcessChildLink extends ChildLinkBase {
     callback: ((error: Error | null) => void) | undefined,
     keepOpen: boolean,
   ): boolean {
-    const options = { keepOpen };
+    const options = keepOpen ? KEEP_OPEN : undefined;
     if (callback === undefined) return this.#child.send(message as never, handle as never, options);
     return this.#child.send(message as never, handle as never, options, (error) => callback(error ?? null));
   }

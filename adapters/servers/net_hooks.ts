@@ -12,11 +12,11 @@
  * @module
  */
 
-import dns from "node:dns";
 import http from "node:http";
 import net from "node:net";
 import type { ServerAddress, ServerBridge, ServerReply, ServerRequest } from "../../src/contract/mod.ts";
 import { makePrivateEndpoint } from "../ipc/private_endpoint.ts";
+import { dnsModule } from "../shared/lazy_builtin.ts";
 import { Drain } from "./drain.ts";
 import { type ListenOptions, parseListenArguments, serverRequest } from "./listen_args.ts";
 import { refusal } from "./native.ts";
@@ -82,7 +82,7 @@ function hookListen(prototype: object, bridge: ServerBridge, prefersReusePort: b
     if (parsed.options.path !== undefined || host === undefined || net.isIP(host) !== 0) ask(parsed.options);
     else {
       // As Node's net: a host name is looked up first, and the server listens on (and reports) the address.
-      dns.lookup(host, (error, address) => {
+      dnsModule().lookup(host, (error, address) => {
         if (error) this.emit("error", error);
         else ask({ ...parsed.options, host: address });
       });

@@ -10,6 +10,7 @@ import { relative } from "node:path";
 import process from "node:process";
 import type { OpenPort, PortOpener, ServerRequest } from "../../src/contract/mod.ts";
 import { detectRuntime } from "../shared/runtime.ts";
+import { listenOnDescriptor } from "./descriptor_listeners.ts";
 import { openDatagram } from "./dgram_ports.ts";
 
 interface NetInternals {
@@ -83,6 +84,7 @@ function openAccepting(
   request: ServerRequest,
   onConnection: (socket: unknown) => void,
 ): Promise<OpenPort> {
+  if (request.fd >= 0) return listenOnDescriptor(request.fd, onConnection);
   const server = net.createServer({ pauseOnConnect: true }, onConnection);
   return new Promise((resolve, reject) => {
     server.once("error", reject);

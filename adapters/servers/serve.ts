@@ -8,7 +8,7 @@
 
 import http from "node:http";
 import { Readable } from "node:stream";
-import { badPort, invalidArgType } from "../../src/errors.ts";
+import { badPort, invalidArgType, invalidArgValue } from "../../src/errors.ts";
 import { detectRuntime } from "../shared/runtime.ts";
 
 /** A fetch-style request handler. */
@@ -20,6 +20,12 @@ export interface ServeOptions {
   port?: number;
   /** Host name to listen on. Default: `0.0.0.0`. */
   hostname?: string;
+  /**
+   * A listening socket's file descriptor to serve instead of `port` and `hostname` (one systemd's socket
+   * activation handed over: 3). In a cluster worker it is the primary's, as with `listen({ fd })` in Node. The
+   * native servers cannot adopt a socket: `node:http` serves it on every runtime.
+   */
+  fd?: number;
 }
 
 /** A running server from {@link serve}. */
@@ -39,11 +45,17 @@ export function serve(handler: FetchHandler, options: ServeOptions = {}): Served
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw badPort("options.port", port);
   const hostname = options.hostname ?? "0.0.0.0";
   if (typeof hostname !== "string") throw invalidArgType("options.hostname", "of type string", hostname);
+  const fd = options.fd;
+  if (fd !== undefined && typeof fd !== "number") throw invalidArgType("options.fd", "of type number", fd);
+  if (fd !== undefined && (!Number.isInteger(fd) || fd < 0)) {
+    throw invalidArgValue("options.fd", fd, "must be a non-negative integer");
+  }
+  if (fd !== undefined) return serveNode(handler, { fd });
   const runtime = detectRuntime();
   const g = globalThis as unknown as { Deno: DenoServe; Bun: BunServe };
   if (runtime === "deno") return serveDeno(g.Deno, handler, port, hostname);
   if (runtime === "bun") return serveBun(g.Bun, handler, port, hostname);
-  return serveNode(handler, port, hostname);
+  return serveNode(handler, { port, host: hostname });
 }
 
 // --- Deno ---
@@ -84,7 +96,10 @@ function serveBun(bun: BunServe, handler: FetchHandler, port: number, hostname: 
 
 // --- Node ---
 
-function serveNode(handler: FetchHandler, port: number, hostname: string): ServedHandle {
+function serveNode(
+  handler: FetchHandler,
+  where: { port: number; host: string } | { fd: number },
+): ServedHandle {
   const server = http.createServer((req, res) => {
     respond(handler, req, res).catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
@@ -93,9 +108,10 @@ function serveNode(handler: FetchHandler, port: number, hostname: string): Serve
   });
   const ready = new Promise<{ hostname: string; port: number }>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, hostname, () => {
+    server.listen(where, () => {
       const address = server.address();
-      resolve({ hostname, port: typeof address === "object" && address !== null ? address.port : port });
+      const bound = typeof address === "object" && address !== null ? address : undefined;
+      resolve({ hostname: "host" in where ? where.host : bound?.address ?? "", port: bound?.port ?? -1 });
     });
   });
   return {

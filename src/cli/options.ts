@@ -134,5 +134,7 @@ export function usage(): string {
     "Durations: 500ms, 10s, 2m. Sizes: 512M, 1G.",
     "Signals: SIGHUP reloads every worker, SIGTERM and SIGINT shut down gracefully, SIGTTIN and SIGTTOU add or",
     "remove a worker.",
+    "Under systemd: readiness, reloads and the watchdog go to NOTIFY_SOCKET (with systemd-notify; the unit needs",
+    "NotifyAccess=all), and a socket handed over by socket activation (LISTEN_FDS) is served instead of --port.",
   ].join("\n");
 }

@@ -56,7 +56,10 @@ export interface ProcessMessagingHooks {
 export interface ParentLink {
   /** Whether the channel is open. */
   readonly connected: boolean;
-  /** Sends a message to the primary; see `ChildLink.send`. */
+  /**
+   * Sends a message to the primary; see `ChildLink.send`. Without a callback, a send error is emitted as `error`
+   * on the worker's process, as Node's `process.send` does.
+   */
   send(message: unknown, handle: unknown, callback: ((error: Error | null) => void) | undefined): boolean;
   /** Closes the channel. */
   disconnect(): void;

@@ -240,6 +240,7 @@ export class PrimaryRole {
         // The port may come after the worker began to leave: it takes none, and leaves the port again.
         if (worker.exitedAfterDisconnect) return this.#ports.close(worker, message.request.key);
         this.#reply(worker, message, reply, handle);
+        this.#ports.replied(worker, message.request.key);
       });
     },
     close: (worker, message) => this.#ports.close(worker, message.key),
@@ -253,8 +254,6 @@ export class PrimaryRole {
     },
     ext: (worker, message) => this.#receiveExtension(worker, message),
   };
-
-  // --- sending ---
 
   #reply(worker: Worker, request: InternalMessage, reply?: ServerReply, handle?: unknown): void {
     if (request.seq === undefined) return;

@@ -96,13 +96,10 @@ export class WorkerRole {
       queueMicrotask(() => callback ? callback(error) : this.#report(error));
       return false;
     }
-    return this.#link.send(message, handle, callback ?? this.#reportFailure);
+    // Without a callback, the link reports a failure as an `error` on the process, as Node's `process.send`
+    // does, and the worker's `error` event has it from there (no callback per message on the way).
+    return this.#link.send(message, handle, callback);
   }
-
-  /** Where a user send without a callback reports its failure (made once, not per message). */
-  #reportFailure = (error: Error | null): void => {
-    if (error) this.#report(error);
-  };
 
   /** Sends an internal message (and maybe a handle) that needs no answer; false when the channel is closed. */
   #tell(message: WorkerToPrimary, seq?: number, handle?: unknown): boolean {
@@ -130,15 +127,16 @@ export class WorkerRole {
 
   #handlers: Handlers<PrimaryToWorker, WorkerRole> = {
     disconnect: () => this.#disconnect(true),
-    newconn: (_role, message, handle) => {
-      const accepted = this.#servers.accept(message.key, handle);
-      // A refused connection goes to another worker: from the primary's own copy when it kept one, else sent back.
-      const giveBack = !accepted && !message.keep ? handle : undefined;
-      if (!accepted && message.keep) (handle as { destroy?: () => void } | undefined)?.destroy?.();
-      if (message.seq !== undefined) {
-        this.#tell({ act: "ack", ack: message.seq, accepted }, undefined, giveBack);
-      }
-    },
+    newconn: (_role, message, handle) =>
+      this.#servers.accept(message.key, handle, (accepted) => {
+        // A refused connection goes to another worker: from the primary's own copy when it kept one, else sent
+        // back.
+        const giveBack = !accepted && !message.keep ? handle : undefined;
+        if (!accepted && message.keep) (handle as { destroy?: () => void } | undefined)?.destroy?.();
+        if (message.seq !== undefined) {
+          this.#tell({ act: "ack", ack: message.seq, accepted }, undefined, giveBack);
+        }
+      }),
     ack: (_role, message, handle) => {
       const onReply = this.#pending.get(message.ack);
       this.#pending.delete(message.ack);

@@ -21,10 +21,6 @@ interface HandedOver {
   link: ChildLink;
 }
 
-function destroy(socket: unknown): void {
-  (socket as { destroy?: () => void } | undefined)?.destroy?.();
-}
-
 /** Reports an error that has no listener, so that nothing fails silently and nothing crashes the primary. */
 export type ErrorReporter = (error: Error, worker: Worker | undefined) => void;
 
@@ -82,16 +78,17 @@ export class WorkerLinks {
   }
 
   /**
-   * The worker's channel closed: a connection it was handed and did not answer for may have been served in part,
-   * so it is closed, not handed to another worker.
+   * The worker's channel closed. A worker answers for a connection in the same turn as it takes it, and its
+   * answers come before its channel closes, so a connection it did not answer for was never taken (the worker
+   * left, or died, with the message unread): where the primary kept its copy, that goes to another worker, as a
+   * refused one does. Closing it instead would reset a client whose request was never read.
    */
   disconnected(worker: Worker): void {
     const waiting = this.#handedOver.get(worker);
     this.#handedOver.delete(worker);
     for (const entry of waiting?.values() ?? []) {
       if (entry.kept !== undefined) entry.link.release(entry.kept, false);
-      destroy(entry.kept);
-      entry.done("refused");
+      entry.done("refused", entry.kept);
     }
   }
 

@@ -116,9 +116,13 @@ export class WorkerServers {
     return true;
   }
 
-  /** A round-robin connection for `key`: whether that server took it (not when it has closed, or is full). */
-  accept(key: string, socket: unknown): boolean {
-    return this.#routes.get(key)?.(socket) ?? false;
+  /** A round-robin connection for `key`: `answer` says whether that server took it (not once closed, or full). */
+  accept(key: string, socket: unknown, answer: (accepted: boolean) => void): void {
+    const route = this.#routes.get(key);
+    if (route !== undefined || !this.#baseOf.has(key)) return answer(route?.(socket) ?? false);
+    // The listen is still waiting for its reply: it came in the same read as this connection, and the server
+    // takes its route once the reply's promise has settled, after the messages of that read.
+    setTimeout(() => answer(this.#routes.get(key)?.(socket) ?? false), 0);
   }
 
   /** A datagram the primary handed over for `key`; dropped when that socket has closed. */

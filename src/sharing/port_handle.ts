@@ -17,6 +17,11 @@ export interface PortHandle<W> {
   remove(worker: W): boolean;
   /** A worker reports the port it bound (only reuse-port handles care: a port-0 listen chooses the port). */
   bound(worker: W, port: number): void;
+  /**
+   * The worker has been sent its reply. Round-robin hands it connections only from then on: one sent before would
+   * reach it before the reply, when it has no server for it yet, and be refused.
+   */
+  replied?(worker: W): void;
 }
 
 /** A port the primary opens itself (round-robin and shared handle): opening, failure, and closing when empty. */

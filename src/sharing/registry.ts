@@ -87,6 +87,11 @@ export class SharedPorts<W> {
     return reply;
   }
 
+  /** The worker was sent its reply to the listen request `key` (see {@link PortHandle.replied}). */
+  replied(worker: W, key: string): void {
+    this.#joined.get(worker)?.get(key)?.replied?.(worker);
+  }
+
   /** A worker reports the port its server bound (settles a port-0 reuse-port listen). */
   bound(worker: W, key: string, port: number): void {
     this.#joined.get(worker)?.get(key)?.bound(worker, port);

@@ -48,16 +48,19 @@ export class RoundRobinHandle<W> implements PortHandle<W> {
     this.#port = new PrimaryPort("rr", request, opener, (socket) => this.distribute(socket));
   }
 
-  /** Adds a worker once the port is open; it is free at once. */
+  /** Adds a worker once the port is open; it takes connections once it has its reply ({@link replied}). */
   async add(worker: W): Promise<ServerReply> {
     const outcome = await this.#port.opened;
     if (isFailure(outcome)) return outcome;
-    if (!this.#all.includes(worker)) {
-      this.#all.push(worker);
-      this.#free.add(worker);
-      this.#dispatch();
-    }
+    if (!this.#all.includes(worker)) this.#all.push(worker);
     return { mode: "rr", port: outcome.port, address: outcome.address, family: outcome.family };
+  }
+
+  /** The worker has its reply: it is free, as in Node, which hands a worker connections after its reply. */
+  replied(worker: W): void {
+    if (!this.#all.includes(worker)) return;
+    this.#free.add(worker);
+    this.#dispatch();
   }
 
   /** Removes a worker; the port closes with the last one, dropping the connections still waiting. */

@@ -9,9 +9,9 @@
  */
 
 import { Buffer } from "node:buffer";
-import { randomBytes, timingSafeEqual } from "node:crypto";
 import net from "node:net";
 import { makePrivateEndpoint } from "../private_endpoint.ts";
+import { randomHex, sameBytes } from "../secret.ts";
 import { FrameReader } from "./framing.ts";
 
 /** A worker's connection after its hello was accepted. */
@@ -181,9 +181,7 @@ export class ChannelAcceptor {
     const { id, token } = hello as { id?: unknown; token?: unknown };
     if (typeof id !== "number" || typeof token !== "string") return undefined;
     const given = Buffer.from(token, "utf8");
-    const entry = this.#expected.get(id)?.find((entry) =>
-      given.length === entry.token.length && timingSafeEqual(given, entry.token)
-    );
+    const entry = this.#expected.get(id)?.find((entry) => sameBytes(given, entry.token));
     if (entry !== undefined) this.#forget(id, entry);
     return entry;
   }
@@ -209,5 +207,5 @@ export function sharedChannelAcceptor(): ChannelAcceptor {
 
 /** A fresh worker token: 32 random bytes, hex. */
 export function newToken(): string {
-  return randomBytes(32).toString("hex");
+  return randomHex(32);
 }

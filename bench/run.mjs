@@ -1,20 +1,28 @@
 #!/usr/bin/env node
-// unicluster benchmark: HTTP throughput, IPC, fork latency and connection distribution on Node, Bun and Deno,
-// against each runtime's own node:cluster, child_process IPC, hand-written SO_REUSEPORT servers and (Deno)
-// `deno serve --parallel`. Writes bench/RESULTS.md and bench/results.svg; raw data goes to bench/out/.
+// unicluster benchmark: HTTP throughput, IPC, fork latency, connection distribution, the cost of each added worker
+// and the command line's start-up on Node, Bun and Deno, against each runtime's own node:cluster, child_process
+// IPC, hand-written SO_REUSEPORT servers and (Deno) `deno serve --parallel`. Writes bench/RESULTS.md,
+// bench/results.svg and bench/scaling.svg; raw data goes to bench/out/.
 //
-//   node bench/run.mjs                    full run (about 18 minutes on a 2-core machine)
-//   node bench/run.mjs --quick            smoke run: 1 repetition, 2 s wrk runs, small IPC counts (~3 minutes)
+//   node bench/run.mjs                    full run (about 25 minutes on a 2-core machine)
+//   node bench/run.mjs --quick            smoke run: 1 repetition, 2 s wrk runs, small IPC counts (~4 minutes)
 //   node bench/run.mjs --runtimes bun,deno --parts http,ipc
-//   node bench/run.mjs --report bench/out/results.json    only rewrite RESULTS.md and results.svg
+//   node bench/run.mjs --quick --parts scaling            one part (each under a minute; full: ~6 and ~2)
+//   node bench/run.mjs --report bench/out/results.json    only rewrite RESULTS.md and the charts
 //
 // Parts: http (throughput), ipc, fork (fork latency), dist (distribution), twowrites (a response in two writes),
-// supervisor (requests/s with and without supervise(), rolling reload duration and failed requests).
-// Only a full run (all parts, all runtimes, not --quick) writes bench/RESULTS.md and bench/results.svg; partial and
-// quick runs write them into the output directory (bench/out/) instead.
+// supervisor (requests/s with and without supervise(), rolling reload duration and failed requests), scaling
+// (2, 8, 32 and 64 workers: time to listening, the primary's CPU and memory, memory per worker, a broadcast round
+// trip, and at 8 workers how evenly new connections spread), startup (from starting cli.ts -w 2 to the first HTTP
+// answer and to answers from both workers, against deno serve --parallel and a hand-written node:cluster). On Node
+// and Bun, fork, scaling and startup measure unicluster twice: from its sources and from the npm build (built into
+// .tmp/bench-npm by bench/lib/npm_build.mjs).
+// Only a full run (all parts, all runtimes, not --quick) writes bench/RESULTS.md and the charts in bench/; partial
+// and quick runs write them into the output directory (bench/out/) instead.
 //
 // Options: --reps N (4), --duration S (5), --warmup S (2), --threads N (2), --connections N (50),
-//          --forks N (10 per block, 2 blocks), --dist N (1000), --reloads N (3), --max-minutes M (40), --out DIR.
+//          --forks N (10 per block, 2 blocks), --dist N (1000), --reloads N (3), --max-minutes M (60), --out DIR,
+//          --scale-workers LIST (2,8,32,64; --quick: 2,8), --scale-reps N (2; --quick: 1), --startup-reps N (5; 3).
 //
 // Runs under Node 20 or later with no dependency. Runtimes come from node_modules/.bin (npm devDependencies):
 // node (24), bun, deno. wrk is installed with apt-get if missing (root). All load goes to 127.0.0.1.
@@ -35,11 +43,16 @@ import { benchDist } from "./parts/dist.mjs";
 import { benchFork } from "./parts/fork.mjs";
 import { benchHttp } from "./parts/http.mjs";
 import { benchIpc } from "./parts/ipc.mjs";
+import { benchScaling } from "./parts/scaling.mjs";
+import { benchStartup } from "./parts/startup.mjs";
 import { benchSupervisor } from "./parts/supervisor.mjs";
 import { benchTwoWrites } from "./parts/twowrites.mjs";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Options
+
+/** Every part, in the order a run measures them; a full run has them all. */
+const ALL_PARTS = ["http", "ipc", "fork", "dist", "twowrites", "supervisor", "scaling", "startup"];
 
 const { values: opt } = parseArgs({
   options: {
@@ -52,9 +65,12 @@ const { values: opt } = parseArgs({
     forks: { type: "string" },
     reloads: { type: "string" },
     dist: { type: "string" },
+    "scale-workers": { type: "string" },
+    "scale-reps": { type: "string" },
+    "startup-reps": { type: "string" },
     runtimes: { type: "string", default: "node,bun,deno" },
-    parts: { type: "string", default: "http,ipc,fork,dist,twowrites,supervisor" },
-    "max-minutes": { type: "string", default: "40" },
+    parts: { type: "string", default: ALL_PARTS.join(",") },
+    "max-minutes": { type: "string", default: "60" },
     out: { type: "string", default: join(BENCH, "out") },
     report: { type: "string" },
     help: { type: "boolean", default: false },
@@ -72,7 +88,7 @@ if (opt.help) {
 if (opt.report) {
   const data = JSON.parse(readFileSync(opt.report, "utf8"));
   report(data);
-  console.log(`wrote ${join(BENCH, "RESULTS.md")} and ${join(BENCH, "results.svg")} from ${opt.report}`);
+  console.log(`wrote ${join(BENCH, "RESULTS.md")} and the charts beside it from ${opt.report}`);
   process.exit(0);
 }
 
@@ -91,9 +107,19 @@ const settings = {
     ? { roundTrips: 5_000, oneWay: 20_000, big: 5 }
     : { roundTrips: 20_000, oneWay: 100_000, big: 10 },
   ipcReps: quick ? 1 : 5,
+  scaling: {
+    workers: (opt["scale-workers"] ?? (quick ? "2,8" : "2,8,32,64")).split(",").filter(Boolean).map(Number),
+    reps: num(opt["scale-reps"], quick ? 1 : 2),
+    rounds: quick ? 5 : 15,
+    connections: 2000,
+  },
+  startup: { reps: num(opt["startup-reps"], quick ? 3 : 5), limitMs: 30_000 },
   runtimes: opt.runtimes.split(",").filter(Boolean),
   parts: opt.parts.split(",").filter(Boolean),
 };
+if (!settings.scaling.workers.every((n) => Number.isInteger(n) && n > 0)) {
+  throw new Error(`--scale-workers: expected worker counts such as 2,8,32,64, not ${opt["scale-workers"]}`);
+}
 const deadline = Date.now() + Number(opt["max-minutes"]) * 60_000;
 const OUT = resolve(opt.out);
 mkdirSync(OUT, { recursive: true });
@@ -115,6 +141,8 @@ const PARTS = {
   dist: benchDist,
   twowrites: benchTwoWrites,
   supervisor: benchSupervisor,
+  scaling: benchScaling,
+  startup: benchStartup,
 };
 
 async function main() {
@@ -141,16 +169,14 @@ async function main() {
   }
   results.elapsedSeconds = Math.round((Date.now() - t0) / 1000);
   save(results);
-  // Only a full run (every part, every runtime, not --quick) replaces bench/RESULTS.md and bench/results.svg.
+  // Only a full run (every part, every runtime, not --quick) replaces bench/RESULTS.md and the charts.
   const full = !quick && ["node", "bun", "deno"].every((r) => settings.runtimes.includes(r)) &&
-    ["http", "ipc", "fork", "dist", "twowrites", "supervisor"].every((p) => settings.parts.includes(p));
+    ALL_PARTS.every((p) => settings.parts.includes(p));
   writeJson(join(OUT, full ? "results.json" : "results-partial.json"), results);
   const dir = full ? BENCH : OUT;
   report(results, dir);
   console.log(
-    `done in ${(results.elapsedSeconds / 60).toFixed(1)} min: ${join(dir, "RESULTS.md")}, ${
-      join(dir, "results.svg")
-    }` +
+    `done in ${(results.elapsedSeconds / 60).toFixed(1)} min: ${join(dir, "RESULTS.md")} and its charts` +
       (full ? "" : " (a partial or --quick run writes to the output directory, not bench/)"),
   );
 }

@@ -1,6 +1,7 @@
 // Process groups: every process started here leads its own group, and every group is killed at the end.
-// Starting a server and waiting until it is ready, running a command to completion (and reading its RESULT line),
-// stopping a group (SIGTERM, then SIGKILL), and killing every group still alive when the benchmark ends.
+// Starting a process and returning at once, starting a server and waiting until it is ready, running a command to
+// completion (and reading its RESULT line), stopping a group (SIGTERM, then SIGKILL), and killing every group still
+// alive when the benchmark ends.
 
 import { spawn } from "node:child_process";
 import process from "node:process";
@@ -48,6 +49,26 @@ export async function stopGroup(pgid) {
   if (groupProcesses(pgid).length > 0) throw new Error(`process group ${pgid} survived SIGKILL`);
   groups.delete(pgid);
   return forced;
+}
+
+/**
+ * Starts a command in its own process group and returns at once with { child, pgid, output() } (its stdout and
+ * stderr so far); `child.exitInfo` is set once it exits. Stop it with stopGroup(pgid).
+ */
+export function spawnGroup(cmd, args, { env }) {
+  const child = spawn(cmd, args, { cwd: repoRoot, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const pgid = child.pid;
+  if (pgid !== undefined) groups.add(pgid);
+  let log = "";
+  const onData = (chunk) => {
+    log += chunk;
+    if (log.length > 200_000) log = log.slice(-100_000);
+  };
+  child.stdout.setEncoding("utf8").on("data", onData);
+  child.stderr.setEncoding("utf8").on("data", onData);
+  child.on("error", (error) => child.exitInfo = { error: String(error) });
+  child.on("exit", (code, signal) => child.exitInfo = { code, signal });
+  return { child, pgid, output: () => log };
 }
 
 /**

@@ -1,5 +1,5 @@
 // A run's results: the raw JSON (the machine, the versions, the library's state, then every sample), and
-// RESULTS.md and results.svg written from it.
+// RESULTS.md and its charts (results.svg, scaling.svg) written from it.
 
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -11,7 +11,7 @@ import { writeReport } from "../report.mjs";
 import { httpConfigs } from "./servers.mjs";
 import { RUNTIMES, version } from "./runtimes.mjs";
 
-/** The bench/ folder: where a full run writes RESULTS.md and results.svg. */
+/** The bench/ folder: where a full run writes RESULTS.md and its charts. */
 export const BENCH = join(repoRoot, "bench");
 
 function machine() {
@@ -59,6 +59,8 @@ export function newResults(settings, wrkPath) {
     twoWrites: [],
     supervisor: [],
     supervisorReload: [],
+    scaling: [],
+    startup: [],
   };
   results.labels = {};
   results.kinds = {};
@@ -75,7 +77,7 @@ export function writeJson(path, results) {
   writeFileSync(path, JSON.stringify(results, null, 1));
 }
 
-/** Writes RESULTS.md and results.svg, then formats RESULTS.md with deno fmt (the repo's fmt gate covers bench/). */
+/** Writes RESULTS.md and its charts, then formats RESULTS.md with deno fmt (the repo's fmt gate covers bench/). */
 export function report(data, dir = BENCH) {
   writeReport(data, dir);
   const deno = bin("deno");

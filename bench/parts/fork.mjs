@@ -1,27 +1,41 @@
 // Part 3, fork latency: time from fork() to the worker's `online` and `listening` (bench/fork/), unicluster
 // against the runtime's own node:cluster, in two blocks run in opposite orders; then what importing unicluster
-// costs a fresh process.
+// costs a fresh process. On Node and Bun, unicluster runs twice: from its TypeScript sources (what `deno add` and
+// a clone give) and from the npm build (what `npm install` and `bun add` give), built here into .tmp/bench-npm
+// (bench/lib/npm_build.mjs).
 
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { repoRoot } from "../../scripts/_runtimes.mjs";
 import { runResult } from "../lib/groups.mjs";
+import { npmModuleUrl } from "../lib/npm_build.mjs";
 import { benchEnv, RUNTIMES } from "../lib/runtimes.mjs";
 import { freshPort } from "../lib/servers.mjs";
 import { errorText, outcome } from "../lib/results.mjs";
 
 function forkConfigs(runtime) {
   const run = RUNTIMES[runtime].run;
+  const file = "bench/fork/unicluster_fork.mjs";
+  const native = runtime === "bun" ? "Bun.serve" : "Deno.serve";
+  const npm = { BENCH_MODULE: runtime === "deno" ? undefined : npmModuleUrl() };
   const list = [
-    { id: "uc-http", label: "unicluster, node:http worker", file: "bench/fork/unicluster_fork.ts" },
+    { id: "uc-http", label: "unicluster (sources), node:http worker", file },
     { id: "nc-http", label: "node:cluster, node:http worker", file: "bench/fork/node_cluster_fork.mjs" },
   ];
+  if (runtime !== "deno") {
+    list.push({ id: "uc-http-npm", label: "unicluster (npm build), node:http worker", file, env: npm });
+  }
   if (runtime !== "node") {
     list.push({
       id: "uc-native",
-      label: `unicluster, ${runtime === "bun" ? "Bun.serve" : "Deno.serve"} worker`,
-      file: "bench/fork/unicluster_fork.ts",
+      label: `unicluster (sources), ${native} worker`,
+      file,
       env: { BENCH_SERVER: "native" },
+    });
+  }
+  if (runtime === "bun") {
+    list.push({
+      id: "uc-native-npm",
+      label: `unicluster (npm build), ${native} worker`,
+      file,
+      env: { BENCH_SERVER: "native", ...npm },
     });
   }
   return list.map((c) => ({ ...c, command: run(c.file) }));
@@ -56,9 +70,7 @@ export async function benchFork(runtime, results, { settings, checkDeadline, sav
   }
   // What a worker pays to load unicluster itself (explains fork-to-online): import of mod.ts in a fresh process.
   const variants = [{ id: "mod.ts", spec: "../../mod.ts" }];
-  if (existsSync(join(repoRoot, "npm", "mod.js")) && runtime !== "deno") {
-    variants.push({ id: "npm/mod.js", spec: "../../npm/mod.js" });
-  }
+  if (runtime !== "deno") variants.push({ id: "npm build, mod.js", spec: npmModuleUrl() });
   for (const variant of variants) {
     const times = [];
     for (let i = 0; i < 5; i++) {

@@ -1,11 +1,13 @@
 // bench/RESULTS.md as a whole: the run's machine, versions and settings, the targets at a glance, the sections of
-// the parts, and the targets missed with the reasons.
+// the parts (1-8), and the targets missed with the reasons.
 
 import { NOTES } from "../notes.mjs";
 import { explain } from "./explain.mjs";
 import { httpSection } from "./http.mjs";
 import { compare, configsOf, labelOf, TARGETS } from "./http_data.mjs";
 import { distSection, forkSection, ipcCompare, ipcSection, twoWritesSection } from "./parts.mjs";
+import { scalingSection } from "./scaling.mjs";
+import { startupSection } from "./startup.mjs";
 import { supervisorSection } from "./supervisor.mjs";
 import { median, MODES, pct, ratio, ratioVs, RUNTIME_NAMES } from "./stats.mjs";
 
@@ -91,6 +93,8 @@ export function markdown(data) {
   distSection(data, lines);
   twoWritesSection(data, lines);
   supervisorSection(data, lines);
+  scalingSection(data, lines);
+  startupSection(data, lines);
 
   lines.push("## Targets missed, and why", "");
   if (httpMissed.length === 0 && ipcMissed.length === 0) lines.push("All targets met in this run.", "");

@@ -92,7 +92,7 @@ export function forkSection(data, lines) {
     const rows = data.fork.filter((s) => s.runtime === runtime && !s.error);
     if (rows.length === 0) continue;
     const pool = (config, field) => stats(rows.filter((s) => s.config === config).flatMap((s) => s[field]));
-    for (const config of ["uc-http", "uc-native", "nc-http"]) {
+    for (const config of ["uc-http", "uc-http-npm", "uc-native", "uc-native-npm", "nc-http"]) {
       const sample = rows.find((s) => s.config === config);
       if (!sample) continue;
       const rel = pool(config, "listening").median / pool("nc-http", "listening").median;

@@ -1,20 +1,23 @@
 // Fork latency through unicluster: fork one worker, time `online` and `listening` from the fork() call, kill it,
 // wait for `exit`, repeat. One untimed fork first (module caches). Prints "RESULT {json}" (milliseconds).
-// Env: BENCH_PORT, BENCH_FORKS (10), BENCH_SERVER ("http": node:http; "native": Bun.serve / Deno.serve).
-import cluster from "../../mod.ts";
+// Env: BENCH_PORT, BENCH_FORKS (10), BENCH_SERVER ("http": node:http; "native": Bun.serve / Deno.serve),
+// BENCH_MODULE: the unicluster module to load (default the sources, ../../mod.ts; the fork part also passes the
+// npm build's mod.js). This file is JavaScript so that, on Node, only unicluster's own files are type-stripped.
 import http from "node:http";
 import process from "node:process";
+
+const { default: cluster } = await import(process.env.BENCH_MODULE ?? "../../mod.ts");
 
 const port = Number(process.env.BENCH_PORT ?? 8000);
 
 if (cluster.isPrimary) {
   const forks = Number(process.env.BENCH_FORKS ?? 10);
-  const online: number[] = [];
-  const listening: number[] = [];
+  const online = [];
+  const listening = [];
   for (let i = 0; i <= forks; i++) {
     const t0 = performance.now();
     const worker = cluster.fork();
-    const times = await new Promise<[number, number]>((resolve, reject) => {
+    const times = await new Promise((resolve, reject) => {
       let up = 0;
       worker.once("online", () => up = performance.now() - t0);
       worker.once("listening", () => resolve([up, performance.now() - t0]));
@@ -32,10 +35,7 @@ if (cluster.isPrimary) {
   console.log(`RESULT ${JSON.stringify({ online, listening })}`);
   process.exit(0);
 } else {
-  const g = globalThis as {
-    Bun?: { serve(o: { port: number; hostname: string; fetch(): Response }): unknown };
-    Deno?: { serve(o: { port: number; hostname: string; onListen(): void }, h: () => Response): unknown };
-  };
+  const g = globalThis;
   const native = process.env.BENCH_SERVER === "native";
   if (native && g.Bun) g.Bun.serve({ port, hostname: "127.0.0.1", fetch: () => new Response("hello world") });
   else if (native && g.Deno) {

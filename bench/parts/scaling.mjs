@@ -1,0 +1,154 @@
+// Part 7, scaling: what each added worker costs, unicluster against the runtime's own node:cluster, for 2, 8, 32
+// and 64 node:http workers on one port (on a 2-core machine: overhead, not throughput). Each run of
+// bench/scaling/ measures start-up time (first fork() to every worker listening), the primary's CPU over start-up
+// and its memory, the workers' mean memory, and a broadcast round trip; its RESULT line comes while the workers
+// still serve. At 8 workers this driver then sends short connections (a new connection per request) and counts
+// which worker answered each. On Node and Bun unicluster runs twice, from its TypeScript sources and from the npm
+// build (bench/lib/npm_build.mjs: what `npm install` and `bun add` give); Deno runs the sources (what JSR gives).
+// The implementations run back to back, in an order that changes every round (bench/lib/order.mjs).
+
+import http from "node:http";
+import { startGroup, stopGroup } from "../lib/groups.mjs";
+import { npmModuleUrl } from "../lib/npm_build.mjs";
+import { roundOrder } from "../lib/order.mjs";
+import { benchEnv, RUNTIMES } from "../lib/runtimes.mjs";
+import { freshPort } from "../lib/servers.mjs";
+import { errorText, outcome } from "../lib/results.mjs";
+
+/** The worker count at which connections are counted per worker. */
+export const DIST_WORKERS = 8;
+
+/** The implementations compared on a runtime: unicluster from its sources, from the npm build, node:cluster. */
+export function scalingConfigs(runtime) {
+  const run = RUNTIMES[runtime].run;
+  const file = "bench/scaling/unicluster_scale.mjs";
+  const list = [{ id: "uc", label: "unicluster (sources)", file }];
+  if (runtime !== "deno") {
+    list.push({ id: "uc-npm", label: "unicluster (npm build)", file, env: { BENCH_MODULE: npmModuleUrl() } });
+  }
+  return [
+    ...list,
+    {
+      id: "nc",
+      label: `${runtime === "node" ? "" : `${RUNTIMES[runtime].name} `}node:cluster`,
+      file: "bench/scaling/node_cluster_scale.mjs",
+    },
+  ].map((c) => ({ ...c, command: run(c.file) }));
+}
+
+/** GET / on a new connection; resolves with the body (the worker's id). */
+function getOnce(port) {
+  return new Promise((resolvePromise, reject) => {
+    const req = http.get(
+      { host: "127.0.0.1", port, path: "/", agent: false, headers: { connection: "close" }, timeout: 10_000 },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8").on("data", (c) => body += c).on("end", () => resolvePromise(body.trim()));
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", reject);
+  });
+}
+
+/**
+ * Sends `total` requests, each on a new connection, `lanes` at a time, for at most `limitMs`; resolves with the
+ * answers per worker id, the failures and the busiest worker's share of the answers.
+ */
+export async function countConnections(port, total, { lanes = 8, limitMs = 60_000 } = {}) {
+  const counts = {};
+  let errors = 0;
+  let next = 0;
+  const end = Date.now() + limitMs;
+  const lane = async () => {
+    while (next < total && Date.now() < end) {
+      next++;
+      try {
+        const id = await getOnce(port);
+        counts[id] = (counts[id] ?? 0) + 1;
+      } catch {
+        errors++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: lanes }, lane));
+  const answered = Object.values(counts).reduce((a, b) => a + b, 0);
+  if (answered === 0) throw new Error(`none of ${next} requests answered`);
+  return { counts, errors, sent: next, busiestShare: Math.max(...Object.values(counts)) / answered };
+}
+
+/** One run: starts the program, waits for its RESULT line, counts connections at DIST_WORKERS, stops it. */
+async function runOnce(config, workers, settings) {
+  const port = await freshPort();
+  const env = benchEnv({
+    BENCH_PORT: String(port),
+    BENCH_WORKERS: String(workers),
+    BENCH_ROUNDS: String(settings.scaling.rounds),
+    ...config.env,
+  });
+  // Beyond the program's own limits (listening: 20 s + 1.5 s per worker; 10 s per broadcast round).
+  const limit = 40_000 + 1_600 * workers + 10_000 * (settings.scaling.rounds + 1);
+  const sample = {};
+  let server;
+  try {
+    server = await startGroup(...config.command, { env, ready: /^RESULT (.*)\n/m, timeoutMs: limit });
+    Object.assign(sample, JSON.parse(server.readyLine.trim().slice("RESULT ".length)));
+    if (workers === DIST_WORKERS && settings.scaling.connections > 0 && sample.listeningMs !== undefined) {
+      try {
+        sample.dist = await countConnections(port, settings.scaling.connections);
+      } catch (error) {
+        sample.errors.dist = errorText(error);
+      }
+    }
+    if (Object.keys(sample.errors).length > 0) sample.outputTail = server.output().slice(-1500);
+  } catch (error) {
+    sample.error = errorText(error);
+  } finally {
+    if (server) sample.forcedKill = await stopGroup(server.pgid);
+  }
+  return sample;
+}
+
+const f1 = (x) => (x === undefined ? "-" : x.toFixed(1));
+const mib = (kib) => (kib === undefined ? "-" : (kib / 1024).toFixed(1));
+const med = (a) => (a?.length ? [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)] : undefined);
+
+function describe(s) {
+  const errors = Object.entries(s.errors ?? {}).map(([k, v]) => `${k}: ${v.split("\n")[0]}`);
+  return `listening ${f1(s.listeningMs)} ms, primary cpu ${f1(s.primaryCpuMs)} ms rss ${
+    mib(s.primaryRssKiB)
+  } ` +
+    `MiB, worker rss ${mib(s.workerRssKiB)} MiB cpu ${f1(s.workerCpuMs)} ms, broadcast ${
+      f1(med(s.broadcastMs))
+    } ms` +
+    (s.dist ? `, busiest ${(s.dist.busiestShare * 100).toFixed(1)}%` : "") +
+    (errors.length ? `; ERRORS ${errors.join("; ")}` : "");
+}
+
+export async function benchScaling(runtime, results, { settings, checkDeadline, save }) {
+  results.scaling ??= [];
+  const configs = scalingConfigs(runtime);
+  const counts = settings.scaling.workers;
+  for (let rep = 0; rep < settings.scaling.reps; rep++) {
+    for (const [i, workers] of counts.entries()) {
+      const order = roundOrder(configs, rep + i);
+      for (const config of order) {
+        checkDeadline(`scaling ${runtime} ${config.id} ${workers} workers`);
+        const sample = {
+          runtime,
+          config: config.id,
+          label: config.label,
+          rep,
+          ...(await runOnce(config, workers, settings)),
+          workers,
+        };
+        results.scaling.push(sample);
+        console.log(
+          `  scaling ${runtime} #${rep + 1} ${String(workers).padStart(2)} workers ${config.id.padEnd(6)} ` +
+            outcome(sample, () => describe(sample)),
+        );
+        save(results);
+      }
+    }
+  }
+}

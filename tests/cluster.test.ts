@@ -207,6 +207,26 @@ describe(`cluster on ${runtime}`, () => {
     assert.equal(worker.exitedAfterDisconnect, true);
   });
 
+  test("sending while a worker disconnects itself never throws; a failed write is an EPIPE error", async () => {
+    const worker = fork();
+    await ready(worker);
+    const errors: (Error & { code?: string; syscall?: string })[] = [];
+    worker.on("error", (error) => errors.push(error));
+    worker.send({ cmd: "disconnectSelf" });
+    let sends = 0;
+    // Back to back until the primary hears of the disconnect: some land as the worker's end closes.
+    while (worker.isConnected() && sends < 100_000) {
+      worker.send({ cmd: "seq", n: sends++ });
+      if (sends % 50 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    const [code] = await waitFor<[number]>(worker, "exit");
+    assert.equal(code, 0);
+    for (const error of errors) {
+      assert.equal(error.syscall, "write", String(error));
+      assert.ok(["EPIPE", "ECONNRESET"].includes(error.code ?? ""), String(error));
+    }
+  });
+
   test("cluster.disconnect(callback) runs the callback once every worker is gone", async () => {
     const a = fork();
     const b = fork();

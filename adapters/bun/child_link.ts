@@ -79,7 +79,21 @@ export class BunChildLink extends ChildLinkBase {
 
   /** Sends a message and maybe a handle; serialization errors throw synchronously. */
   send(message: unknown, handle: unknown, callback: ((error: Error | null) => void) | undefined): boolean {
-    const sent = handle === undefined ? this.#child.send(message) : this.#child.send(message, handle);
+    let sent: boolean;
+    try {
+      sent = handle === undefined ? this.#child.send(message) : this.#child.send(message, handle);
+    } catch (error) {
+      // Bun throws when its end of the channel has closed before it told us (a worker disconnecting as the
+      // primary sends): reported as Node reports that write, EPIPE. A message it cannot serialize still throws.
+      if (!/IPC channel/.test((error as Error).message)) throw error;
+      const epipe = Object.assign(new Error("write EPIPE", { cause: error }), {
+        code: "EPIPE",
+        errno: -32,
+        syscall: "write",
+      });
+      queueMicrotask(() => callback ? callback(epipe) : this.reportError(epipe));
+      return false;
+    }
     // Node closes the sender's copy of a socket it sent (its `keepOpen` is off by default); Bun keeps it, which would
     // hold every handed-over connection open in the primary.
     if (handle instanceof net.Socket) handle.destroy();

@@ -212,13 +212,25 @@ export class SocketChannel {
   }
 }
 
-/** Wraps a send callback: null on success; a write that failed because the channel went away is "Channel closed". */
+/** The operating system's errors of a write whose other end went away. */
+const WRITE_TO_GONE_PEER = new Set(["EPIPE", "ECONNRESET", "ECONNABORTED"]);
+
+/**
+ * Wraps a send callback: null on success. A write the operating system refused because the other end went away
+ * fails as Node's channel reports it (`write EPIPE`, syscall `write`); one the stream refused because it had
+ * closed is "Channel closed".
+ */
 function doneWith(callback: Callback): (error?: Error | null) => void {
   return (error) => {
     if (!error) return callback(null);
-    const code = (error as { code?: string }).code;
+    const failed = error as Error & { code?: string; syscall?: string };
+    if (failed.code !== undefined && WRITE_TO_GONE_PEER.has(failed.code)) {
+      return callback(Object.assign(failed, { syscall: failed.syscall ?? "write" }));
+    }
     callback(
-      code === undefined || PEER_GONE.has(code) ? Object.assign(channelClosed(), { cause: error }) : error,
+      failed.code === undefined || PEER_GONE.has(failed.code)
+        ? Object.assign(channelClosed(), { cause: error })
+        : error,
     );
   };
 }

@@ -207,7 +207,9 @@ function main(argv: string[]): void {
   };
   const pids = new Map<number, number | undefined>();
   const supervisor = supervise(options);
-  notifySystemd(supervisor);
+  // The service's notifications are the primary's: the workers do not get systemd's variables.
+  notifySystemd(supervisor, { ...process.env });
+  for (const name of ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"]) delete process.env[name];
   for (const event of EVENTS) {
     supervisor.on(event, (info: EventInfo) => {
       const id = info.id as number | undefined;

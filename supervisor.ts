@@ -38,7 +38,7 @@ export type {
 } from "./src/supervisor/stats.ts";
 export { Supervisor, SUPERVISOR_EXIT, SupervisorError } from "./src/supervisor/supervisor.ts";
 export { renderMetrics } from "./src/supervisor/metrics.ts";
-export { type NotifyEnvironment, notifySystemd } from "./src/supervisor/systemd_notify.ts";
+export { notifySystemd } from "./src/supervisor/systemd_notify.ts";
 export { type Duration, parseDuration, parseSize, type Size } from "./src/supervisor/units.ts";
 
 /**

@@ -3,10 +3,10 @@
 // handing it the socket as fd 3 (LISTEN_FDS, LISTEN_PID); both workers serve that socket. A NOTIFY_SOCKET of the
 // test's own (tests/fixtures/notify_receiver.ts) hears READY=1 once they are ready, RELOADING=1 then READY=1
 // around SIGHUP, WATCHDOG=1 while WATCHDOG_USEC is set, and STOPPING=1 on SIGTERM, each naming the command line's
-// pid as MAINPID. Every process starts in a group of its own, killed afterwards whether the test passed or not.
+// pid as MAINPID; the workers do not get systemd's variables. Every process starts in a group of its own, killed afterwards whether the test passed or not.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -156,6 +156,13 @@ describe(`command line under systemd on ${runtime}`, {
       await cli.line((l) => l.event === "started", "all workers ready");
       const ready = cli.lines.filter((l) => l.event === "ready").map((l) => String(l.pid));
       assert.deepEqual([...answers].sort(), ready.sort(), "both workers answer on the inherited socket");
+      for (const pid of ready) {
+        const environment = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+        const systemd = environment.filter((v) =>
+          /^(NOTIFY_SOCKET|WATCHDOG_USEC|LISTEN_FDS|LISTEN_PID)=/.test(v)
+        );
+        assert.deepEqual(systemd, [], `worker ${pid} does not get systemd's variables`);
+      }
       const listening = await cli.line((l) => l.event === "listening", "listening");
       assert.equal(cli.lines[listening].port, port);
       assert.equal(

@@ -16,17 +16,12 @@ import { readFileSync } from "node:fs";
 import process from "node:process";
 import type { Supervisor } from "./supervisor.ts";
 
-/** What the notifier needs of its environment (the process's, by default). */
-export interface NotifyEnvironment {
-  /** The variables `NOTIFY_SOCKET` and `WATCHDOG_USEC` (and `WATCHDOG_PID`) are read from. */
-  env: Record<string, string | undefined>;
-  /** Sends one notification (its lines); reports a failure to `failed`. Default: runs `systemd-notify`. */
-  send?: (lines: string[], failed: (error: Error) => void) => void;
-}
-
-/** Runs `systemd-notify` with the lines, on the process's NOTIFY_SOCKET. */
-function runSystemdNotify(lines: string[], failed: (error: Error) => void): void {
-  const child = spawn("systemd-notify", [`--pid=${process.pid}`, ...lines], { stdio: "ignore" });
+/** Runs `systemd-notify` with the lines, on `socket`. */
+function runSystemdNotify(socket: string, lines: string[], failed: (error: Error) => void): void {
+  const child = spawn("systemd-notify", [`--pid=${process.pid}`, ...lines], {
+    stdio: "ignore",
+    env: { ...process.env, NOTIFY_SOCKET: socket },
+  });
   child.on(
     "error",
     (error) => failed(new Error(`cannot tell systemd (${lines.join(" ")}): ${error.message}`)),
@@ -51,19 +46,19 @@ function monotonicMicros(): string {
 }
 
 /**
- * Sends the supervisor's state to systemd while `NOTIFY_SOCKET` is set; does nothing otherwise. Returns a
+ * Sends the supervisor's state to systemd while `NOTIFY_SOCKET` is set in `env` (`WATCHDOG_USEC` and
+ * `WATCHDOG_PID` are read there too); does nothing otherwise. Returns a
  * function that stops the watchdog. A notification that fails is reported as the supervisor's `error`, once.
  */
 export function notifySystemd(
   supervisor: Supervisor,
-  environment: NotifyEnvironment = { env: process.env },
+  env: Record<string, string | undefined> = process.env,
 ): () => void {
-  const { env } = environment;
-  if (!env.NOTIFY_SOCKET) return () => {};
-  const send = environment.send ?? runSystemdNotify;
+  const socket = env.NOTIFY_SOCKET;
+  if (!socket) return () => {};
   let reported = false;
   const notify = (...lines: string[]) =>
-    send(lines, (error) => {
+    runSystemdNotify(socket, lines, (error) => {
       if (reported) return;
       reported = true;
       supervisor.emit("error", error);

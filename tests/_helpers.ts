@@ -8,6 +8,7 @@
 import { once } from "node:events";
 import { existsSync, readFileSync } from "node:fs";
 import http from "node:http";
+import net from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Cluster, detectRuntime, type SharingMode, type Worker } from "../mod.ts";
@@ -228,5 +229,16 @@ export function httpGet(
     });
     req.setTimeout(timeoutMs, () => req.destroy(new Error("request timed out")));
     req.on("error", reject);
+  });
+}
+
+/** A port on 127.0.0.1 that was free a moment ago. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on("error", reject);
   });
 }

@@ -9,10 +9,9 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { realpathSync } from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import { basename, delimiter, dirname } from "node:path";
 import { after, describe, test } from "node:test";
-import { expectedMode, fixture, gone, httpGet, runtime, runtimeBinary } from "./_helpers.ts";
+import { expectedMode, fixture, freePort, gone, httpGet, runtime, runtimeBinary } from "./_helpers.ts";
 
 /** cli.ts beside the sources, cli.js in the compiled copy Node 20 runs. */
 const CLI =
@@ -153,17 +152,6 @@ async function runToEnd(
     groups.delete(cli.child.pid!);
     await gone(cli.child.pid, 5000);
   }
-}
-
-/** A port that was free a moment ago. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
 }
 
 function get(port: number, agent: http.Agent | false = false): Promise<{ status: number; body: string }> {

@@ -7,12 +7,11 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { describe, test } from "node:test";
-import { fixture, gone, httpGet, runtime, runtimeBinary } from "./_helpers.ts";
+import { fixture, freePort, gone, httpGet, runtime, runtimeBinary } from "./_helpers.ts";
 
 /** cli.ts beside the sources, cli.js in the compiled copy Node 20 runs. */
 const CLI =
@@ -92,16 +91,6 @@ function killGroup(child: ChildProcess): void {
   } catch {
     // already gone
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
 }
 
 /** The command line as this runtime runs it. */

@@ -1,18 +1,8 @@
 // The examples run as they are on this runtime: start each, ask it over HTTP, check the answers, stop it.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { describe, test } from "node:test";
-import { countAnswers, gone, repoRoot, runtime, runtimeBinary } from "./_helpers.ts";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
+import { countAnswers, freePort, gone, repoRoot, runtime, runtimeBinary } from "./_helpers.ts";
 
 function start(name: string, port: number): { child: ChildProcess; output: () => string } {
   const root = repoRoot();

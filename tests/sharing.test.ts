@@ -450,7 +450,7 @@ describe("SharedPorts: the primary's registry", () => {
     assert.equal(opener.opened[0].closed, true, "its handle had no other worker and closed");
   });
 
-  test("UDP: the primary's socket deals datagrams out in turn, skips a gone worker, and sends for workers", async () => {
+  test("UDP: datagrams go in turn to workers that have their reply, skip a gone one; workers send", async () => {
     const { opener, ports, sent } = registry();
     const [a, b] = [worker(1), worker(2)];
     const udp = request(0, { transport: "udp4", key: "0.0.0.0:0:udp4:-1" });
@@ -462,6 +462,9 @@ describe("SharedPorts: the primary's registry", () => {
     });
     await ports.query(b, udp);
     assert.equal(opener.datagrams.length, 1, "one socket for both");
+    opener.datagrams[0].receive("d0");
+    assert.equal(sent.length, 0, "no datagram before a worker has its reply");
+    for (const w of [a, b]) ports.replied(w, udp.key);
     for (const data of ["d1", "d2", "d3"]) opener.datagrams[0].receive(data);
     b.connected = false;
     opener.datagrams[0].receive("d4");

@@ -6,11 +6,20 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import { after, describe, test } from "node:test";
 import { type Cluster, createCluster } from "../mod.ts";
 import { supervise, type Supervisor, type SupervisorOptions } from "../supervisor.ts";
-import { alive, expectedMode, fixture, gone, httpGet, killAll, runtime, runtimeBinary } from "./_helpers.ts";
+import {
+  alive,
+  expectedMode,
+  fixture,
+  freePort,
+  gone,
+  httpGet,
+  killAll,
+  runtime,
+  runtimeBinary,
+} from "./_helpers.ts";
 
 const supervisors: { supervisor: Supervisor; cluster: Cluster }[] = [];
 const primaries: ChildProcess[] = [];
@@ -26,15 +35,6 @@ after(async () => {
 const promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].find((path) => existsSync(path));
 
 /** A port that was free a moment ago: workers replaced one by one keep it, where port 0 would change. */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** A supervisor in this process, over a cluster of its own that runs the fixture's workers. */
 function supervised(
   options: SupervisorOptions,

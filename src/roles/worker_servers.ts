@@ -127,7 +127,10 @@ export class WorkerServers {
 
   /** A datagram the primary handed over for `key`; dropped when that socket has closed. */
   datagram(key: string, data: string, rinfo: DatagramInfo): void {
-    this.#datagrams.get(key)?.(data, rinfo);
+    const receive = this.#datagrams.get(key);
+    if (receive !== undefined || !this.#baseOf.has(key)) return receive?.(data, rinfo);
+    // As for a connection (see accept): the socket's bind may still be waiting for its reply's promise.
+    setTimeout(() => this.#datagrams.get(key)?.(data, rinfo), 0);
   }
 
   /** Closes every server, and any that starts later; `done` runs once all have stopped accepting. */

@@ -28,6 +28,8 @@ export class DatagramHandle<W> implements PortHandle<W> {
   #opened: Promise<OpenDatagramPort | ServerReply>;
   #socket: OpenDatagramPort | undefined;
   #workers: W[] = [];
+  /** The workers that have their reply: only they get datagrams (see {@link PortHandle.replied}). */
+  #replied = new Set<W>();
   #next = 0;
   #closed = false;
   #deliver: DatagramDelivery<W>;
@@ -59,8 +61,14 @@ export class DatagramHandle<W> implements PortHandle<W> {
     return { mode: "dgram", port: socket.port, address: socket.address, family: socket.family };
   }
 
+  /** The worker has its reply: it takes its turn from now on. */
+  replied(worker: W): void {
+    if (this.#workers.includes(worker)) this.#replied.add(worker);
+  }
+
   /** Removes a worker; the socket closes with the last one. */
   remove(worker: W): boolean {
+    this.#replied.delete(worker);
     const at = this.#workers.indexOf(worker);
     if (at !== -1) {
       this.#workers.splice(at, 1);
@@ -88,7 +96,7 @@ export class DatagramHandle<W> implements PortHandle<W> {
     for (let tried = 0; tried < this.#workers.length; tried++) {
       const worker = this.#workers[this.#next % this.#workers.length];
       this.#next = (this.#next + 1) % this.#workers.length;
-      if (this.#deliver(worker, data, rinfo)) return;
+      if (this.#replied.has(worker) && this.#deliver(worker, data, rinfo)) return;
     }
   }
 }

@@ -39,6 +39,9 @@ import { notifySystemd, parseDuration, parseSize, supervise, type SupervisorOpti
 /** The exit code of a wrong command line. */
 const USAGE_EXIT = 2;
 
+/** What systemd sets for the service: socket activation's variables, and the notification socket's. */
+const SYSTEMD_VARIABLES = [...ACTIVATION_VARIABLES, "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"];
+
 /** The supervisor events the command line reports. */
 const EVENTS = ["spawn", "ready", "exit", "respawn", "unhealthy", "crashloop", "reload", "scale", "shutdown"];
 
@@ -148,7 +151,7 @@ function workerRuntime(run: RunCommand): { runtime: "node" | "deno" | "bun"; exe
 }
 
 /** The supervisor's options for a run. */
-function supervisorOptions(run: RunCommand, module: string): SupervisorOptions {
+function supervisorOptions(run: RunCommand, module: string, sockets: number[]): SupervisorOptions {
   if (!import.meta.url.startsWith("file:")) {
     fail(
       `the workers run a file beside the command line, so it must run from a local copy, not ${import.meta.url}`,
@@ -167,8 +170,6 @@ function supervisorOptions(run: RunCommand, module: string): SupervisorOptions {
   if (run.host !== undefined) env.HOST = run.host;
   // Started by socket activation: the workers serve the first socket systemd handed over (the primary's fd; a
   // module that listens itself does it with `listen({ fd: 3 })`).
-  const sockets = activatedSockets(process.env, process.pid);
-  for (const name of ACTIVATION_VARIABLES) delete process.env[name];
   if (sockets.length > 0) env.UNICLUSTER_CLI_FD = String(sockets[0]);
   return {
     workers: run.workers ?? "auto",
@@ -189,7 +190,10 @@ function supervisorOptions(run: RunCommand, module: string): SupervisorOptions {
 function main(argv: string[]): void {
   const run = commandLine(argv);
   const module = modulePath(run.module);
-  const options = supervisorOptions(run, module);
+  // systemd's variables (socket activation, notifications) are the primary's: the workers do not get them.
+  const systemd = { ...process.env };
+  for (const name of SYSTEMD_VARIABLES) delete process.env[name];
+  const options = supervisorOptions(run, module, activatedSockets(systemd, process.pid));
   if (run.policy !== undefined) {
     const policies: Record<CliPolicy, SchedulingPolicy> = {
       rr: SCHED_RR,
@@ -207,9 +211,7 @@ function main(argv: string[]): void {
   };
   const pids = new Map<number, number | undefined>();
   const supervisor = supervise(options);
-  // The service's notifications are the primary's: the workers do not get systemd's variables.
-  notifySystemd(supervisor, { ...process.env });
-  for (const name of ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"]) delete process.env[name];
+  notifySystemd(supervisor, systemd);
   for (const event of EVENTS) {
     supervisor.on(event, (info: EventInfo) => {
       const id = info.id as number | undefined;

@@ -6,7 +6,7 @@
  * @module
  */
 
-/** The variables socket activation sets; the command line removes them so that no worker mistakes them. */
+/** The variables socket activation sets; the command line keeps them from its workers. */
 export const ACTIVATION_VARIABLES: readonly string[] = ["LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"];
 
 /** The file descriptors of the sockets handed to process `pid`, or none. */

@@ -385,36 +385,29 @@ if (!onNode24) {
         assert.ok(existsSync(join(installed, file)), `the installed package has ${file}`);
       }
 
-      await t.test("import: the default export is the cluster (Node 20, Node 24, Bun, Deno)", () => {
-        writeFileSync(join(project, "check.mjs"), ESM_SCRIPT);
+      /** Writes `script` into the project as `file` and runs it on every runtime; each must print `<what> ok`. */
+      const runEverywhere = (file: string, script: string, what: string, timeoutMs: number) => {
+        writeFileSync(join(project, file), script);
         for (const [label, cmd, args] of runtimes) {
-          const out = run(cmd, [...args, "check.mjs", label], project, 60_000);
-          assert.match(out, new RegExp(`import ok on ${label}`), `${label}: ${out}`);
+          const out = run(cmd, [...args, file, label], project, timeoutMs);
+          assert.match(out, new RegExp(`${what} ok on ${label}`), `${label}: ${out}`);
         }
+      };
+
+      await t.test("import: the default export is the cluster (Node 20, Node 24, Bun, Deno)", () => {
+        runEverywhere("check.mjs", ESM_SCRIPT, "import", 60_000);
       });
 
       await t.test("require: the cluster itself, which forks a worker (Node 20, Node 24, Bun, Deno)", () => {
-        writeFileSync(join(project, "fork.cjs"), CJS_SCRIPT);
-        for (const [label, cmd, args] of runtimes) {
-          const out = run(cmd, [...args, "fork.cjs", label], project, 90_000);
-          assert.match(out, new RegExp(`require ok on ${label}`), `${label}: ${out}`);
-        }
+        runEverywhere("fork.cjs", CJS_SCRIPT, "require", 90_000);
       });
 
       await t.test("install: require('cluster') is unicluster's cluster, in the primary and a worker", () => {
-        writeFileSync(join(project, "install.cjs"), INSTALL_SCRIPT);
-        for (const [label, cmd, args] of runtimes) {
-          const out = run(cmd, [...args, "install.cjs", label], project, 90_000);
-          assert.match(out, new RegExp(`install ok on ${label}`), `${label}: ${out}`);
-        }
+        runEverywhere("install.cjs", INSTALL_SCRIPT, "install", 90_000);
       });
 
       await t.test("install: prom-client and throng from npm drive unicluster (Node 20, Node 24, Bun, Deno)", () => {
-        writeFileSync(join(project, "packages.cjs"), PACKAGES_SCRIPT);
-        for (const [label, cmd, args] of runtimes) {
-          const out = run(cmd, [...args, "packages.cjs", label], project, 90_000);
-          assert.match(out, new RegExp(`packages ok on ${label}`), `${label}: ${out}`);
-        }
+        runEverywhere("packages.cjs", PACKAGES_SCRIPT, "packages", 90_000);
       });
 
       await t.test("types: events typed, wrong listeners refused; TypeScript 5 and 7, tsc --init", () => {

@@ -12,12 +12,12 @@ import { errorText, outcome } from "../lib/results.mjs";
 
 function forkConfigs(runtime) {
   const run = RUNTIMES[runtime].run;
-  const file = "bench/fork/unicluster_fork.mjs";
+  const file = "bench/fork/cluster_fork.mjs";
   const native = runtime === "bun" ? "Bun.serve" : "Deno.serve";
   const npm = { BENCH_MODULE: runtime === "deno" ? undefined : npmModuleUrl() };
   const list = [
     { id: "uc-http", label: "unicluster (sources), node:http worker", file },
-    { id: "nc-http", label: "node:cluster, node:http worker", file: "bench/fork/node_cluster_fork.mjs" },
+    { id: "nc-http", label: "node:cluster, node:http worker", file, env: { BENCH_MODULE: "node:cluster" } },
   ];
   if (runtime !== "deno") {
     list.push({ id: "uc-http-npm", label: "unicluster (npm build), node:http worker", file, env: npm });

@@ -7,7 +7,7 @@
 // build (bench/lib/npm_build.mjs: what `npm install` and `bun add` give); Deno runs the sources (what JSR gives).
 // The implementations run back to back, in an order that changes every round (bench/lib/order.mjs).
 
-import http from "node:http";
+import { countConnections } from "../lib/connections.mjs";
 import { startGroup, stopGroup } from "../lib/groups.mjs";
 import { npmModuleUrl } from "../lib/npm_build.mjs";
 import { roundOrder } from "../lib/order.mjs";
@@ -36,47 +36,6 @@ export function scalingConfigs(runtime) {
   ].map((c) => ({ ...c, command: run(c.file) }));
 }
 
-/** GET / on a new connection; resolves with the body (the worker's id). */
-function getOnce(port) {
-  return new Promise((resolvePromise, reject) => {
-    const req = http.get(
-      { host: "127.0.0.1", port, path: "/", agent: false, headers: { connection: "close" }, timeout: 10_000 },
-      (res) => {
-        let body = "";
-        res.setEncoding("utf8").on("data", (c) => body += c).on("end", () => resolvePromise(body.trim()));
-      },
-    );
-    req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.on("error", reject);
-  });
-}
-
-/**
- * Sends `total` requests, each on a new connection, `lanes` at a time, for at most `limitMs`; resolves with the
- * answers per worker id, the failures and the busiest worker's share of the answers.
- */
-export async function countConnections(port, total, { lanes = 8, limitMs = 60_000 } = {}) {
-  const counts = {};
-  let errors = 0;
-  let next = 0;
-  const end = Date.now() + limitMs;
-  const lane = async () => {
-    while (next < total && Date.now() < end) {
-      next++;
-      try {
-        const id = await getOnce(port);
-        counts[id] = (counts[id] ?? 0) + 1;
-      } catch {
-        errors++;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: lanes }, lane));
-  const answered = Object.values(counts).reduce((a, b) => a + b, 0);
-  if (answered === 0) throw new Error(`none of ${next} requests answered`);
-  return { counts, errors, sent: next, busiestShare: Math.max(...Object.values(counts)) / answered };
-}
-
 /** One run: starts the program, waits for its RESULT line, counts connections at DIST_WORKERS, stops it. */
 async function runOnce(config, workers, settings) {
   const port = await freshPort();
@@ -95,7 +54,10 @@ async function runOnce(config, workers, settings) {
     Object.assign(sample, JSON.parse(server.readyLine.trim().slice("RESULT ".length)));
     if (workers === DIST_WORKERS && settings.scaling.connections > 0 && sample.listeningMs !== undefined) {
       try {
-        sample.dist = await countConnections(port, settings.scaling.connections);
+        sample.dist = await countConnections(port, settings.scaling.connections, { limitMs: 60_000 });
+        if (sample.dist.busiestShare === null) {
+          throw new Error(`none of ${sample.dist.sent} requests answered`);
+        }
       } catch (error) {
         sample.errors.dist = errorText(error);
       }

@@ -7,7 +7,7 @@
 // bench/lib/npm_build.mjs). The port is polled every few milliseconds with a new connection per request; the
 // process group is killed after each sample and gone before the next one starts.
 
-import http from "node:http";
+import { getOnce } from "../lib/connections.mjs";
 import { sleep, spawnGroup, stopGroup } from "../lib/groups.mjs";
 import { npmCliPath } from "../lib/npm_build.mjs";
 import { roundOrder } from "../lib/order.mjs";
@@ -55,31 +55,6 @@ export function startupConfigs(runtime) {
   return list;
 }
 
-/** GET / on a new connection; resolves with the body, rejects on any error or after `timeoutMs`. */
-function getOnce(port, timeoutMs) {
-  return new Promise((resolvePromise, reject) => {
-    const req = http.get(
-      {
-        host: "127.0.0.1",
-        port,
-        path: "/",
-        agent: false,
-        headers: { connection: "close" },
-        timeout: timeoutMs,
-      },
-      (res) => {
-        let body = "";
-        res.setEncoding("utf8").on("data", (c) => body += c).on("end", () => {
-          if (res.statusCode === 200) resolvePromise(body.trim());
-          else reject(new Error(`status ${res.statusCode}`));
-        });
-      },
-    );
-    req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.on("error", reject);
-  });
-}
-
 /**
  * One sample: starts the command and polls its port until two different workers have answered, for at most
  * `limitMs`; `firstMs` is the first answer and `bothMs` the first answer from a second worker, both from the
@@ -105,7 +80,9 @@ async function sample(config, limitMs) {
       }
       polls++;
       try {
-        const id = await getOnce(port, 2000);
+        const answer = await getOnce(port, 2000);
+        if (answer.status !== 200) throw new Error(`status ${answer.status}`);
+        const id = answer.body;
         const ms = performance.now() - t0;
         result.firstMs ??= ms;
         ids.add(id);

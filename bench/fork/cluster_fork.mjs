@@ -1,8 +1,9 @@
-// Fork latency through unicluster: fork one worker, time `online` and `listening` from the fork() call, kill it,
-// wait for `exit`, repeat. One untimed fork first (module caches). Prints "RESULT {json}" (milliseconds).
+// Fork latency through a cluster module: fork one worker, time `online` and `listening` from the fork() call,
+// kill it, wait for `exit`, repeat. One untimed fork first (module caches). Prints "RESULT {json}" (milliseconds).
 // Env: BENCH_PORT, BENCH_FORKS (10), BENCH_SERVER ("http": node:http; "native": Bun.serve / Deno.serve),
-// BENCH_MODULE: the unicluster module to load (default the sources, ../../mod.ts; the fork part also passes the
-// npm build's mod.js). This file is JavaScript so that, on Node, only unicluster's own files are type-stripped.
+// BENCH_MODULE: the cluster module to load: unicluster's sources (../../mod.ts, the default), the npm build's
+// mod.js, or the runtime's own "node:cluster". This file is JavaScript so that, on Node, only unicluster's own
+// files are type-stripped.
 import http from "node:http";
 import process from "node:process";
 

@@ -9,11 +9,14 @@
  *
  * A module whose default export has a `fetch(request)` method (the convention of `deno serve` and Bun) is served
  * in every worker on `--port`; any other module is imported as it is and listens itself. Each worker runs
- * `cli_worker.ts`, which imports the module. Events go to stdout, one line each (`--json`: one JSON object
- * each); SIGHUP reloads, SIGTERM and SIGINT shut down gracefully, SIGTTIN and SIGTTOU scale. Under systemd it
- * reports readiness on `NOTIFY_SOCKET` and serves the socket that socket activation hands over. Exit codes: 0 after
- * a clean shutdown, 1 after one that had to kill a worker, 2 for a wrong command line, 3 when no worker could
- * start, 4 after a crash loop.
+ * `cli_worker.ts`, which imports the module. On a terminal (and without `--json`) a table of the workers (id, pid,
+ * runtime, state, uptime, restarts, memory, like `pm2 ls`) stays at the bottom and is redrawn as they change, with
+ * the events, one plain-English line each, and the workers' own output printed above it. Elsewhere events go to
+ * stdout one line each (`--json`: one JSON object each) and the workers' output passes through. SIGHUP reloads,
+ * SIGTERM and SIGINT shut down gracefully, SIGTTIN and SIGTTOU scale. Under systemd it reports readiness on
+ * `NOTIFY_SOCKET` and serves the socket that socket activation hands over. Exit codes: 0 after a clean shutdown, 1
+ * after one that had to kill a worker, 2 for a wrong command line, 3 when no worker could start, 4 after a crash
+ * loop.
  *
  * @module
  */
@@ -32,9 +35,18 @@ import cluster, {
 } from "./mod.ts";
 import { type ArgToken, type CliPolicy, readCommandLine, type RunCommand } from "./src/cli/args.ts";
 import { type EventInfo, EventLog } from "./src/cli/events.ts";
+import { LiveScreen } from "./src/cli/live_screen.ts";
 import { parseArgsOptions, usage } from "./src/cli/options.ts";
 import { activatedSockets, ACTIVATION_VARIABLES } from "./src/cli/socket_activation.ts";
-import { notifySystemd, parseDuration, parseSize, supervise, type SupervisorOptions } from "./supervisor.ts";
+import { renderTable } from "./src/cli/worker_table.ts";
+import {
+  notifySystemd,
+  parseDuration,
+  parseSize,
+  supervise,
+  type Supervisor,
+  type SupervisorOptions,
+} from "./supervisor.ts";
 
 /** The exit code of a wrong command line. */
 const USAGE_EXIT = 2;
@@ -186,6 +198,21 @@ function supervisorOptions(run: RunCommand, module: string, sockets: number[]): 
   };
 }
 
+/**
+ * The live table, when stdout is a terminal that moves its cursor (not `TERM=dumb`) and `--json` is not given. It
+ * shows `supervisor()`'s workers, coloured unless `NO_COLOR` is set; it is erased when the process exits.
+ */
+function liveScreen(run: RunCommand, supervisor: () => Supervisor): LiveScreen | undefined {
+  if (run.json || process.stdout.isTTY !== true || process.env.TERM === "dumb") return undefined;
+  const color = (process.env.NO_COLOR ?? "") === "";
+  const screen = new LiveScreen(
+    process.stdout,
+    ({ width, height }) => renderTable(supervisor().stats().workers, { width, height, color }),
+  );
+  process.on("exit", () => screen.close());
+  return screen;
+}
+
 /** Starts the supervisor and reports what it does. */
 function main(argv: string[]): void {
   const run = commandLine(argv);
@@ -202,15 +229,25 @@ function main(argv: string[]): void {
     };
     cluster.schedulingPolicy = policies[run.policy];
   }
+  // The table is first drawn by `screen.start()`, once the supervisor exists.
+  const screen = liveScreen(run, () => supervisor);
+  // On a terminal, stderr's lines go above the table too when stderr is the terminal as well.
+  const above = screen !== undefined && process.stderr.isTTY === true;
   const log = new EventLog(run.json ? "json" : "text");
   const print = (event: string, info: EventInfo, toStderr = false) => {
     const line = log.line(event, info);
     if (line === undefined) return;
     if (run.json) process.stdout.write(`${line}\n`);
+    else if (screen !== undefined && (above || !toStderr)) screen.print([`unicluster: ${line}`]);
     else (toStderr ? process.stderr : process.stdout).write(`unicluster: ${line}\n`);
   };
+  if (screen !== undefined) {
+    const show = (line: string) => screen.print([line]);
+    options.output = above ? { stdout: show, stderr: show } : { stdout: show };
+  }
   const pids = new Map<number, number | undefined>();
   const supervisor = supervise(options);
+  screen?.start();
   notifySystemd(supervisor, systemd);
   for (const event of EVENTS) {
     supervisor.on(event, (info: EventInfo) => {
@@ -218,6 +255,8 @@ function main(argv: string[]): void {
       if (event === "spawn" && id !== undefined) pids.set(id, cluster.workers?.[id]?.process.pid);
       const pid = id === undefined ? undefined : pids.get(id);
       if (event === "exit" && id !== undefined) pids.delete(id);
+      // The table goes before the last line: the terminal is left with the lines alone.
+      if (event === "shutdown" && info.phase === "finished") screen?.close();
       print(event, pid === undefined || "pid" in info ? info : { ...info, pid });
     });
   }

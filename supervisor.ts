@@ -28,7 +28,13 @@ import { resolveOptions, type SupervisorOptions } from "./src/supervisor/options
 import { Supervisor } from "./src/supervisor/supervisor.ts";
 import { sendReady } from "./src/supervisor/worker_ready.ts";
 
-export type { Readiness, SupervisorOptions } from "./src/supervisor/options.ts";
+export type {
+  OutputLine,
+  OutputSource,
+  Readiness,
+  SupervisorOptions,
+  WorkerOutput,
+} from "./src/supervisor/options.ts";
 export type {
   ReloadResult,
   RestartReason,

@@ -34,6 +34,8 @@ export class Member {
   readonly ready: Promise<void>;
   /** Settles with its exit. */
   readonly exited: Promise<{ code: number | null; signal: string | null }>;
+  /** Settles once its output has been passed on (see `followOutput`). */
+  output: Promise<void> = Promise.resolve();
   /** Its phase. */
   phase: WorkerPhase = "starting";
   /** When it became ready. */

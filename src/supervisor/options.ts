@@ -11,6 +11,31 @@ import { type Duration, parseDuration, parseSize, type Size } from "./units.ts";
 /** How a worker shows it is ready: its first `listening`, or a call to `ready()` in the worker. */
 export type Readiness = "listening" | "message";
 
+/** The worker a line of output comes from. */
+export interface OutputSource {
+  /** The cluster's worker id. */
+  id: number;
+  /** Its slot in the pool. */
+  slot: number;
+  /** Its process id. */
+  pid: number | undefined;
+}
+
+/** Receives one complete line of a worker's output, without its newline. */
+export type OutputLine = (line: string, source: OutputSource) => void;
+
+/**
+ * The workers' output, line by line, for a caller that shows it itself (unicluster's command line keeps a table at
+ * the bottom of a terminal and prints the lines above it). A line is passed on once it is complete; an unfinished
+ * last one once the worker's stream has ended, or a second after the worker exited.
+ */
+export interface WorkerOutput {
+  /** Each line of the workers' stdout; given, stdout is piped through this process instead of inherited. */
+  stdout?: OutputLine;
+  /** Each line of the workers' stderr, instead of this process's stderr (stderr is piped either way). */
+  stderr?: OutputLine;
+}
+
 /** Options of a supervisor; every duration takes milliseconds or a string such as `"10s"`. */
 export interface SupervisorOptions {
   /** How many workers: a number, or `"auto"` for the available parallelism. Default: `"auto"`. */
@@ -61,6 +86,12 @@ export interface SupervisorOptions {
   healthPort?: number;
   /** The health server's host. Default: `127.0.0.1`. */
   healthHost?: string;
+  /**
+   * Where the workers' output goes. Default: stdout inherited (the workers write to this process's stdout
+   * themselves) and stderr copied to this process's stderr. When `settings` sets `stdio` or `silent`, those decide
+   * which streams are piped, and only piped ones reach these callbacks.
+   */
+  output?: WorkerOutput;
 }
 
 /** The options with every default filled in, durations and sizes as numbers. */
@@ -89,6 +120,7 @@ export interface ResolvedOptions {
   signals: boolean;
   healthPort: number | undefined;
   healthHost: string;
+  output: WorkerOutput;
 }
 
 function count(value: unknown, name: string, fallback: number, min = 1): number {
@@ -97,6 +129,20 @@ function count(value: unknown, name: string, fallback: number, min = 1): number 
     throw invalidArgValue(name, value, `must be an integer of at least ${min}`);
   }
   return value;
+}
+
+function workerOutput(value: unknown): WorkerOutput {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== "object") {
+    throw invalidArgType("options.output", "of type object", value);
+  }
+  const output = value as Record<string, unknown>;
+  for (const name of ["stdout", "stderr"]) {
+    if (output[name] !== undefined && typeof output[name] !== "function") {
+      throw invalidArgType(`options.output.${name}`, "of type function", output[name]);
+    }
+  }
+  return { stdout: output.stdout as OutputLine | undefined, stderr: output.stderr as OutputLine | undefined };
 }
 
 /** Checks options and fills in the defaults; `parallelism` is what `"auto"` means here. */
@@ -144,5 +190,6 @@ export function resolveOptions(options: SupervisorOptions, parallelism: number):
       ? undefined
       : count(options.healthPort, "options.healthPort", 0, 0),
     healthHost: options.healthHost ?? "127.0.0.1",
+    output: workerOutput(options.output),
   };
 }

@@ -1,24 +1,15 @@
 /**
- * The last lines a worker wrote to stderr, kept while they are passed on to the primary's own stderr: what a crash
- * loop reports as its reason.
+ * The last lines a worker wrote to stderr: what a crash loop reports as its reason.
  *
  * @module
  */
 
-/** A readable stream, as far as the tail reads it. */
-interface Readable {
-  on(event: "data", listener: (chunk: unknown) => void): unknown;
-}
+import { LineSplitter } from "./line_splitter.ts";
 
-/** A writable stream, as far as the tail writes to it. */
-interface Writable {
-  write(chunk: unknown): unknown;
-}
-
-/** Follows a stream, passes it on, and keeps its last `limit` lines. */
+/** Keeps the last `limit` lines of a stream. */
 export class StderrTail {
   #lines: string[] = [];
-  #partial = "";
+  #splitter = new LineSplitter();
   #limit: number;
 
   /** Keeps `limit` lines. */
@@ -26,23 +17,15 @@ export class StderrTail {
     this.#limit = limit;
   }
 
-  /** Follows `stream`, writing everything to `to`. */
-  follow(stream: Readable | null | undefined, to: Writable): void {
-    stream?.on("data", (chunk) => {
-      to.write(chunk);
-      this.#add(String(chunk));
-    });
-  }
-
-  /** The last lines, oldest first. */
-  get lines(): string[] {
-    return this.#partial === "" ? [...this.#lines] : [...this.#lines, this.#partial];
-  }
-
-  #add(text: string): void {
-    const parts = (this.#partial + text).split("\n");
-    this.#partial = parts.pop() ?? "";
-    this.#lines.push(...parts);
+  /** Takes a chunk of the stream (bytes or text). */
+  write(chunk: unknown): void {
+    this.#lines.push(...this.#splitter.push(chunk));
     if (this.#lines.length > this.#limit) this.#lines.splice(0, this.#lines.length - this.#limit);
+  }
+
+  /** The last lines, oldest first, an unfinished last one included. */
+  get lines(): string[] {
+    const partial = this.#splitter.partial;
+    return partial === "" ? [...this.#lines] : [...this.#lines, partial];
   }
 }

@@ -22,6 +22,7 @@ import { handleSignals } from "./signals.ts";
 import { Slots } from "./slots.ts";
 import type { RestartReason, SupervisorStats } from "./stats.ts";
 import { SUPERVISOR_EXIT, SupervisorError } from "./supervisor_error.ts";
+import { followOutput, workerStdio } from "./worker_output.ts";
 import { READY_ACT } from "./worker_ready.ts";
 
 export { SUPERVISOR_EXIT, SupervisorError };
@@ -66,9 +67,7 @@ export class Supervisor extends EventEmitter {
   /** Starts the workers, the watches, and (as asked) the health server and the signal handlers. */
   async start(): Promise<void> {
     const { settings, heartbeatInterval } = this.#options;
-    const stdio = settings.stdio === undefined && settings.silent === undefined
-      ? { stdio: ["inherit", "inherit", "pipe"] as ClusterSettings["stdio"] }
-      : {};
+    const stdio = workerStdio(settings, this.#options.output);
     this.#cluster.setupPrimary({ ...settings, ...stdio, heartbeatInterval });
     const onExit = (worker: Worker, code: number | null, signal: string | null) =>
       this.#exited(worker, code, signal);
@@ -175,9 +174,9 @@ export class Supervisor extends EventEmitter {
       await new Promise((resolve) => setTimeout(resolve, this.#options.drainDelay));
     }
     this.emit("shutdown", { phase: "stopping" });
-    const exits = await Promise.all(
-      [...this.#members.values()].map((m) => m.retire(this.#options.shutdownTimeout)),
-    );
+    const members = [...this.#members.values()];
+    const exits = await Promise.all(members.map((m) => m.retire(this.#options.shutdownTimeout)));
+    await Promise.all(members.map((m) => m.output));
     const clean = exits.every(({ code, signal }) => code === 0 && signal === null);
     for (const stop of this.#stops.splice(0)) stop();
     await this.#health?.close();
@@ -190,7 +189,7 @@ export class Supervisor extends EventEmitter {
     const worker = this.#cluster.fork({ ...this.#options.env, UNICLUSTER_SLOT: String(slot) });
     const member = new Member(worker, slot, this.#options.readyTimeout);
     this.#members.set(worker, member);
-    member.tail.follow((worker.process as { stderr?: never }).stderr, process.stderr);
+    member.output = followOutput(member, this.#options.output, process.stderr);
     if (this.#options.ready === "listening") worker.once("listening", () => member.markReady());
     member.ready.then(() => this.#ready(member), () => {});
     this.emit("spawn", { slot, id: worker.id });

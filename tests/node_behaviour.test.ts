@@ -134,6 +134,67 @@ describe(`Node's cluster behaviour on ${runtime}`, () => {
     });
   });
 
+  test("UDP: a worker sending when the primary disconnects it ends cleanly: what it sent before it heard goes out", async () => {
+    const cluster = clusterFor();
+    const target = dgram.createSocket("udp4");
+    let received = 0;
+    target.on("message", () => received++);
+    await new Promise<void>((resolve) => target.bind(0, "127.0.0.1", resolve));
+    try {
+      await withWorkers(cluster, async (fork) => {
+        const TARGET = String(target.address().port);
+        const workers = [fork({ TASK: "udp-send", TARGET }), fork({ TASK: "udp-send", TARGET })];
+        await Promise.all(workers.map((w) => nextMessage(w, (m) => m.sending)));
+        for (let waited = 0; received < 20 && waited < 10_000; waited += 5) {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        assert.ok(received >= 20, `the workers' datagrams arrive (${received})`);
+        const exits = workers.map((w) => waitFor<[number, string | null]>(w, "exit"));
+        cluster.disconnect();
+        for (const [code, signal] of await Promise.all(exits)) assert.deepEqual([code, signal], [0, null]);
+      });
+    } finally {
+      target.close();
+    }
+  });
+
+  test("UDP: sends made before the bind is answered wait for it and leave from the shared port", async () => {
+    const cluster = clusterFor();
+    const target = dgram.createSocket("udp4");
+    const from: number[] = [];
+    const arrived = new Promise<void>((resolve) =>
+      target.on("message", (_data, rinfo) => from.push(rinfo.port) === 2 && resolve())
+    );
+    await new Promise<void>((resolve) => target.bind(0, "127.0.0.1", resolve));
+    try {
+      await withWorkers(cluster, async (fork) => {
+        const TARGET = String(target.address().port);
+        const workers = [fork({ TASK: "udp-early-send", TARGET }), fork({ TASK: "udp-early-send", TARGET })];
+        const ports = await Promise.all(
+          workers.map(async (w) => (await nextMessage(w, (m) => m.task === "udp-early-send")).port),
+        );
+        assert.equal(ports[0], ports[1], "both workers' sockets are the shared one");
+        await arrived;
+        assert.deepEqual(from, [ports[0], ports[0]], "both datagrams came from the shared port");
+        const exits = workers.map((w) => waitFor<[number, string | null]>(w, "exit"));
+        cluster.disconnect();
+        for (const exit of await Promise.all(exits)) {
+          assert.deepEqual(exit, [0, null], "no socket of its own keeps a worker alive");
+        }
+      });
+    } finally {
+      target.close();
+    }
+  });
+
+  test("UDP: a send on a socket the worker closed throws ERR_SOCKET_DGRAM_NOT_RUNNING at once", async () => {
+    const cluster = clusterFor();
+    await withWorkers(cluster, async (fork) => {
+      const { error } = await nextMessage(fork({ TASK: "udp-closed" }), (m) => m.task === "udp-closed");
+      assert.equal(error, "ERR_SOCKET_DGRAM_NOT_RUNNING");
+    });
+  });
+
   test("round-robin: a connection a full worker refuses goes to another worker, none is dropped", async () => {
     const dir = mkdtempSync(join(tmpdir(), "unicluster-full-"));
     const path = join(dir, "full.sock");

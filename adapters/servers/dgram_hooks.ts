@@ -11,7 +11,7 @@
 
 import { Buffer } from "node:buffer";
 import dgram from "node:dgram";
-import type { ServerBridge, ServerReply, ServerRequest } from "../../src/contract/mod.ts";
+import type { DatagramSent, ServerBridge, ServerReply, ServerRequest } from "../../src/contract/mod.ts";
 import { withCode } from "../../src/errors.ts";
 import { refusal } from "./native.ts";
 
@@ -84,8 +84,21 @@ export function installDgramHooks(bridge: ServerBridge): void {
       reuseAddr: options.reuseAddr,
     };
     if (parsed.callback) this.once("listening", parsed.callback);
+    // Sends wait for the primary's answer, as Node queues them while a bind is under way: the runtime's own send()
+    // would meanwhile bind the socket by itself, to a port of its own that the worker's disconnect never closes.
+    const queued: unknown[][] = [];
+    Object.defineProperty(this, "send", {
+      value: (...more: unknown[]) => queued.push(more),
+      configurable: true,
+    });
     bridge.query(request).then((reply) => {
-      if (reply.errno === undefined) return adopt(this, bridge, request, reply, originalClose);
+      if (reply.errno === undefined) {
+        adopt(this, bridge, request, reply, originalClose);
+        for (const sendArgs of queued) this.send(...(sendArgs as Parameters<dgram.Socket["send"]>));
+        return;
+      }
+      // Node drops the sends queued behind a failed bind; the socket's send is the runtime's again.
+      delete (this as { send?: unknown }).send;
       bridge.closed(request.key);
       const { errno, message } = refusal(reply, request);
       this.emit(
@@ -112,6 +125,9 @@ function adopt(
     port: reply.port,
   };
   let open = true;
+  // Closed by the worker's disconnect, not by the user: as under Node, where the cluster closes the handle under a
+  // socket that still looks bound, a send from then on fails only through its callback.
+  let disconnected = false;
   const notRunning = () => withCode(new Error("Not running"), "ERR_SOCKET_DGRAM_NOT_RUNNING");
   const close = (callback?: Callback) => {
     if (!open) throw notRunning();
@@ -121,7 +137,13 @@ function adopt(
     bridge.closed(key);
     return originalClose.call(socket, callback);
   };
-  const untrack = bridge.track({ close: (done) => open ? close(() => done()) : done() });
+  const untrack = bridge.track({
+    close: (done) => {
+      if (!open) return done();
+      disconnected = true;
+      close(() => done());
+    },
+  });
   Object.defineProperties(socket, {
     address: {
       value: () =>
@@ -132,7 +154,10 @@ function adopt(
     },
     close: { value: close, configurable: true },
     send: {
-      value: (...args: unknown[]) => relaySend(socket, bridge, key, request.transport!, args),
+      value: (...args: unknown[]) => {
+        if (!open && !disconnected) throw notRunning();
+        relaySend(socket, bridge, key, request.transport!, args, () => disconnected);
+      },
       configurable: true,
     },
   });
@@ -147,13 +172,18 @@ function adopt(
   socket.emit("listening");
 }
 
-/** `send(msg[, offset, length][, port][, address][, callback])`, through the primary's socket. */
+/**
+ * `send(msg[, offset, length][, port][, address][, callback])`, through the primary's socket. Once the worker's
+ * disconnect has closed the socket (`disconnected()`), a failure goes to the callback only: nobody is left to
+ * handle an `error` event then.
+ */
 function relaySend(
   socket: dgram.Socket,
   bridge: ServerBridge,
   key: string,
   type: string,
   args: unknown[],
+  disconnected: () => boolean,
 ): void {
   let [buffer, offset, length, port, address, callback] = args;
   if (address || (port && typeof port !== "function")) buffer = slice(toBuffer(buffer), offset, length);
@@ -161,10 +191,13 @@ function relaySend(
   if (typeof address === "function") [callback, address] = [address, undefined];
   const to = typeof address === "string" ? address : type === "udp6" ? "::1" : "127.0.0.1";
   const data = toBuffer(buffer).toString("base64");
-  bridge.sendDatagram(key, data, Number(port), to).then((sent) => {
+  const sending: Promise<DatagramSent> = disconnected()
+    ? Promise.resolve({ bytes: 0, errno: "ERR_SOCKET_DGRAM_NOT_RUNNING", error: "Not running" })
+    : bridge.sendDatagram(key, data, Number(port), to);
+  sending.then((sent) => {
     const error = sent.errno === undefined ? null : withCode(new Error(sent.error ?? sent.errno), sent.errno);
     if (typeof callback === "function") callback(error, sent.bytes);
-    else if (error) socket.emit("error", error);
+    else if (error && !disconnected()) socket.emit("error", error);
   });
 }
 

@@ -214,7 +214,8 @@ export class PrimaryRole {
   }
 
   #handlers: Handlers<WorkerToPrimary, Worker> = {
-    online: (worker) => worker.transition("online"),
+    // A message can come after the exit (Deno's child_process reports the exit before the channel's last reads).
+    online: (worker) => canTransition(worker.state, "online") && worker.transition("online"),
     listening: (worker, message) => {
       const { address } = message;
       this.#ports.bound(worker, message.key, address.port);
@@ -265,7 +266,7 @@ export class PrimaryRole {
     // As Node's: a worker asked to go leaves `cluster.workers` at once (code that waits for that list to empty,
     // say to close its last client connection, would otherwise wait on this worker's own connections).
     delete this.workers[worker.id];
-    this.#ports.removeWorker(worker);
+    this.#ports.retire(worker);
     this.#links.sendInternal(worker, internal({ act: "disconnect" }));
   }
 

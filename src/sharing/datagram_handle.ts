@@ -66,6 +66,11 @@ export class DatagramHandle<W> implements PortHandle<W> {
     if (this.#workers.includes(worker)) this.#replied.add(worker);
   }
 
+  /** The worker was asked to go: no more datagrams for it, but what it sent before it heard goes out. */
+  retire(worker: W): void {
+    this.#replied.delete(worker);
+  }
+
   /** Removes a worker; the socket closes with the last one. */
   remove(worker: W): boolean {
     this.#replied.delete(worker);

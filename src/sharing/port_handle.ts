@@ -22,6 +22,11 @@ export interface PortHandle<W> {
    * reach it before the reply, when it has no server for it yet, and be refused.
    */
   replied?(worker: W): void;
+  /**
+   * The worker was asked to go: it gets nothing more from the port, but keeps what it needs to finish (a UDP
+   * worker's datagrams in flight still go out) until it is removed. Handles without it remove the worker at once.
+   */
+  retire?(worker: W): void;
 }
 
 /** A port the primary opens itself (round-robin and shared handle): opening, failure, and closing when empty. */

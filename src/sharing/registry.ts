@@ -122,6 +122,25 @@ export class SharedPorts<W> {
     this.#leave(worker, handle);
   }
 
+  /**
+   * A worker was asked to disconnect: it leaves every port that has nothing to finish at once (as Node's primary
+   * removes its handles when it sends the request), and stays on the others, getting nothing new, until it is
+   * removed.
+   */
+  retire(worker: W): void {
+    const joined = this.#joined.get(worker);
+    if (joined === undefined) return;
+    for (const [key, handle] of joined) {
+      if (handle.retire !== undefined) {
+        handle.retire(worker);
+        continue;
+      }
+      joined.delete(key);
+      this.#leave(worker, handle);
+    }
+    if (joined.size === 0) this.#joined.delete(worker);
+  }
+
   /** Removes a worker from every shared port (it disconnected or died). */
   removeWorker(worker: W): void {
     const joined = this.#joined.get(worker);

@@ -221,7 +221,8 @@ describe("RoundRobinHandle", () => {
     await join(handle, a);
     await handle.add(b);
     for (const name of ["c1", "c2"]) opener.opened[0].accept!(socket(name));
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    // The handle waits one turn of the event loop (setImmediate), and this waits after it.
+    await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(handedTo, ["c1->1", "c2->1"], "worker 2 has not had its reply yet");
     handle.replied(b);
     opener.opened[0].accept!(socket("c3"));
@@ -243,7 +244,8 @@ describe("RoundRobinHandle", () => {
     assert.deepEqual(handedTo, ["c1->1", "c2->2"], "c3 waits: both workers are busy");
     answers[1]();
     assert.deepEqual(handedTo, ["c1->1", "c2->2"], "it is worker 1's turn: c3 waits a moment for its answer");
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    // The handle waits one turn of the event loop (setImmediate), and this waits after it.
+    await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(handedTo, ["c1->1", "c2->2", "c3->2"], "then goes to the worker that is free");
     answers[0]();
     answers[2]();
@@ -481,6 +483,24 @@ describe("SharedPorts: the primary's registry", () => {
     assert.deepEqual(opener.datagrams[0].sent, ["out->9"]);
     ports.removeWorker(a);
     ports.removeWorker(b);
+    assert.equal(opener.datagrams[0].closed, true);
+  });
+
+  test("a worker asked to go leaves its TCP ports at once, and keeps sending on its UDP ones until removed", async () => {
+    const { opener, ports, sent } = registry();
+    const a = worker(1);
+    const udp = request(0, { transport: "udp4", key: "0.0.0.0:0:udp4:-1" });
+    await ports.query(a, request());
+    await ports.query(a, udp);
+    for (const key of [request().key, udp.key]) ports.replied(a, key);
+    ports.retire(a);
+    assert.equal(opener.opened[0].closed, true, "the TCP port had no other worker");
+    opener.datagrams[0].receive("in");
+    assert.equal(sent.length, 0, "no datagram for a worker that was asked to go");
+    let result: DatagramSent | undefined;
+    ports.sendto(a, udp.key, { data: "late", port: 9, address: "127.0.0.1" }, (r) => result = r);
+    assert.deepEqual(result, { bytes: 4 }, "what it sent before it heard still goes out");
+    ports.removeWorker(a);
     assert.equal(opener.datagrams[0].closed, true);
   });
 

@@ -221,6 +221,7 @@ function acceptHandedOver(server: net.Server, socket: net.Socket): boolean {
   if (options.maxConnections !== undefined && (options._connections ?? 0) >= options.maxConnections) {
     return false;
   }
+  socket = asSocket(socket);
   if (options.noDelay) socket.setNoDelay(true);
   if (options.keepAlive) socket.setKeepAlive(true, options.keepAliveInitialDelay ?? 0);
   // As Node's cluster worker does on accept: the socket counts against the server, which then waits for it on close.
@@ -233,6 +234,12 @@ function acceptHandedOver(server: net.Server, socket: net.Socket): boolean {
   socket.allowHalfOpen = (server as unknown as { allowHalfOpen?: boolean }).allowHalfOpen === true;
   server.emit("connection", socket);
   return true;
+}
+
+/** A connection as a socket: a Node primary hands over the raw handle its listener accepted, as Node's does. */
+function asSocket(connection: net.Socket): net.Socket {
+  if (connection instanceof net.Socket) return connection;
+  return new net.Socket({ handle: connection, readable: true, writable: true } as net.SocketConstructorOpts);
 }
 
 function reportedAddress(server: net.Server, request: ServerRequest, reply: ServerReply): ServerAddress {

@@ -99,10 +99,33 @@ function openAccepting(
         address: info?.address ?? String(bound),
         family: info?.family ?? "unix",
         handle: undefined,
-        close: () => server.close(),
+        close: takeAccepts(server, onConnection) ?? (() => server.close()),
       });
     });
   });
+}
+
+/** Node's listening handle, as far as round-robin uses it. */
+interface ListeningHandle {
+  onconnection: (status: number, client?: unknown) => void;
+  close(): void;
+}
+
+/**
+ * On Node, takes the listening handle from its server, as Node's own round-robin does: each connection then comes
+ * as the raw handle that the primary passes on, without a `net.Socket` made (and destroyed) per connection in the
+ * primary; the worker makes the socket. Returns how to close the handle; undefined on Bun and Deno, whose servers
+ * keep accepting (their `child_process` passes sockets, not raw handles).
+ */
+function takeAccepts(server: net.Server, onConnection: (socket: unknown) => void): (() => void) | undefined {
+  if (detectRuntime() !== "node") return undefined;
+  const owner = server as unknown as { _handle?: ListeningHandle | null };
+  const handle = owner._handle;
+  if (handle === undefined || handle === null || typeof handle.onconnection !== "function") return undefined;
+  // A failed accept (EMFILE) has no connection; the listener goes on, as the server's own would.
+  handle.onconnection = (status, client) => status === 0 && client !== undefined && onConnection(client);
+  owner._handle = null;
+  return () => handle.close();
 }
 
 function openHandle(internals: NetInternals, request: ServerRequest): OpenPort {

@@ -18,6 +18,7 @@ import {
   type WorkerToPrimary,
 } from "../protocol.ts";
 import { parseSendArguments } from "../send_arguments.ts";
+import { dropConnection } from "../sharing/connection.ts";
 import { Worker, type WorkerProcess } from "../worker.ts";
 import { WorkerServers } from "./worker_servers.ts";
 
@@ -132,7 +133,7 @@ export class WorkerRole {
         // A refused connection goes to another worker: from the primary's own copy when it kept one, else sent
         // back.
         const giveBack = !accepted && !message.keep ? handle : undefined;
-        if (!accepted && message.keep) (handle as { destroy?: () => void } | undefined)?.destroy?.();
+        if (!accepted && message.keep) dropConnection(handle);
         if (message.seq !== undefined) {
           this.#tell({ act: "ack", ack: message.seq, accepted }, undefined, giveBack);
         }

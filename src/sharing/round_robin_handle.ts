@@ -11,6 +11,7 @@
  */
 
 import type { PortOpener, ServerReply, ServerRequest, SharingMode } from "../contract/sharing.ts";
+import { dropConnection } from "./connection.ts";
 import { isFailure, type PortHandle, PrimaryPort } from "./port_handle.ts";
 
 /**
@@ -39,7 +40,7 @@ export class RoundRobinHandle<W> implements PortHandle<W> {
   /** The workers that refused each connection: it goes to another, and is dropped once all have refused it. */
   #refusedBy = new WeakMap<object, Set<W>>();
   #waitedOnce = new WeakSet<object>();
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #waking = false;
   #handOver: HandOver<W>;
 
   /** Opens the port for `request`; `handOver` sends each connection to a worker. */
@@ -75,7 +76,7 @@ export class RoundRobinHandle<W> implements PortHandle<W> {
       this.#dispatch();
       return false;
     }
-    for (const socket of this.#waiting.splice(0)) destroy(socket);
+    for (const socket of this.#waiting.splice(0)) dropConnection(socket);
     this.#port.close();
     return true;
   }
@@ -85,7 +86,7 @@ export class RoundRobinHandle<W> implements PortHandle<W> {
 
   /** A new connection: to the first free worker, or it waits for one. */
   distribute(socket: unknown): void {
-    if (this.#all.length === 0) return destroy(socket);
+    if (this.#all.length === 0) return dropConnection(socket);
     this.#waiting.push(socket);
     this.#dispatch();
   }
@@ -97,7 +98,7 @@ export class RoundRobinHandle<W> implements PortHandle<W> {
       const refused = this.#refusedBy.get(socket as object);
       if (refused !== undefined && this.#all.every((w) => refused.has(w))) {
         this.#waiting.splice(i, 1);
-        destroy(socket);
+        dropConnection(socket);
         continue;
       }
       const worker = this.#nextFree(refused, socket);
@@ -136,11 +137,13 @@ export class RoundRobinHandle<W> implements PortHandle<W> {
   #waitOnce(socket: unknown): boolean {
     if (typeof socket !== "object" || socket === null || this.#waitedOnce.has(socket)) return false;
     this.#waitedOnce.add(socket);
-    if (this.#timer === undefined) {
-      this.#timer = setTimeout(() => {
-        this.#timer = undefined;
+    if (!this.#waking) {
+      this.#waking = true;
+      // After this turn's reads: an answer already on its way is read first (a timer would wait a millisecond).
+      setImmediate(() => {
+        this.#waking = false;
         this.#dispatch();
-      }, 0);
+      });
     }
     return true;
   }
@@ -165,8 +168,4 @@ export class RoundRobinHandle<W> implements PortHandle<W> {
     refused.add(worker);
     this.#waiting.unshift(socket);
   }
-}
-
-function destroy(socket: unknown): void {
-  (socket as { destroy?: () => void }).destroy?.();
 }

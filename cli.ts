@@ -162,16 +162,26 @@ function workerRuntime(run: RunCommand): { runtime: "node" | "deno" | "bun"; exe
   return { runtime, execPath: found };
 }
 
+/**
+ * The module the workers run: cli_worker beside this file. Run from a URL (`deno run -A jsr:@unicluster/cluster/cli`),
+ * Deno workers load it from there too; Node and Bun cannot run a module from a URL, so they need a local copy.
+ */
+function workerEntry(runtime: string): string {
+  const extension = new URL(import.meta.url).pathname.endsWith(".js") ? ".js" : ".ts";
+  const entry = new URL(`./cli_worker${extension}`, import.meta.url);
+  if (entry.protocol === "file:") return fileURLToPath(entry);
+  if (runtime === "deno") return entry.href;
+  return fail(
+    `${runtime} workers cannot load the worker module from ${entry.href}: run the command line from a local ` +
+      "copy (npm install unicluster, or a clone), or use --runtime deno",
+    1,
+  );
+}
+
 /** The supervisor's options for a run. */
 function supervisorOptions(run: RunCommand, module: string, sockets: number[]): SupervisorOptions {
-  if (!import.meta.url.startsWith("file:")) {
-    fail(
-      `the workers run a file beside the command line, so it must run from a local copy, not ${import.meta.url}`,
-      1,
-    );
-  }
-  const extension = new URL(import.meta.url).pathname.endsWith(".js") ? ".js" : ".ts";
-  const exec = fileURLToPath(new URL(`./cli_worker${extension}`, import.meta.url));
+  const runtime = workerRuntime(run);
+  const exec = workerEntry(runtime.runtime);
   const env: Record<string, string> = {
     UNICLUSTER_CLI_MODULE: module,
     UNICLUSTER_CLI_PORT: String(run.port ?? 8000),
@@ -185,7 +195,7 @@ function supervisorOptions(run: RunCommand, module: string, sockets: number[]): 
   if (sockets.length > 0) env.UNICLUSTER_CLI_FD = String(sockets[0]);
   return {
     workers: run.workers ?? "auto",
-    settings: { exec, args: run.args, ...workerRuntime(run) },
+    settings: { exec, args: run.args, ...runtime },
     env,
     ready: run.ready,
     readyTimeout: run.readyTimeout,

@@ -7,11 +7,21 @@
 // whether the test passed or not.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { realpathSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import http from "node:http";
-import { basename, delimiter, dirname } from "node:path";
+import { tmpdir } from "node:os";
+import { basename, delimiter, dirname, join, sep } from "node:path";
 import { after, describe, test } from "node:test";
-import { expectedMode, fixture, freePort, gone, httpGet, runtime, runtimeBinary } from "./_helpers.ts";
+import {
+  expectedMode,
+  fixture,
+  freePort,
+  gone,
+  httpGet,
+  repoRoot,
+  runtime,
+  runtimeBinary,
+} from "./_helpers.ts";
 
 /** cli.ts beside the sources, cli.js in the compiled copy Node 20 runs. */
 const CLI =
@@ -68,12 +78,13 @@ interface Cli {
   signal(name: NodeJS.Signals): void;
 }
 
-function start(args: string[], env: Record<string, string> = {}): Cli {
+/** Starts the command line (`cli`: its path, or on Deno a URL) on the runtime running the tests. */
+function start(args: string[], env: Record<string, string> = {}, cli = CLI): Cli {
   const [file, runtimeArgs] = runtime === "deno"
-    ? [runtimeBinary("deno"), ["run", "-A", CLI]]
+    ? [runtimeBinary("deno"), ["run", "-A", cli]]
     : runtime === "bun"
-    ? [runtimeBinary("bun"), [CLI]]
-    : [process.execPath, [CLI]];
+    ? [runtimeBinary("bun"), [cli]]
+    : [process.execPath, [cli]];
   const child = spawn(file, [...runtimeArgs, ...args], {
     env: cliEnv(env),
     stdio: ["ignore", "pipe", "pipe"],
@@ -126,8 +137,9 @@ async function withCli<T>(
   args: string[],
   body: (cli: Cli) => Promise<T>,
   env: Record<string, string> = {},
+  path = CLI,
 ): Promise<T> {
-  const cli = start(args, env);
+  const cli = start(args, env, path);
   try {
     return await body(cli);
   } finally {
@@ -142,8 +154,9 @@ async function withCli<T>(
 async function runToEnd(
   args: string[],
   env: Record<string, string> = {},
+  path = CLI,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const cli = start(args, env);
+  const cli = start(args, env, path);
   try {
     const [code] = await cli.exit();
     return { code, stdout: cli.stdout(), stderr: cli.stderr() };
@@ -221,6 +234,47 @@ describe(`command line on ${runtime}`, () => {
         assert.equal(typeof JSON.parse(line).event, "string");
       }
     });
+  });
+
+  test("run from a URL, as `deno run -A jsr:...` runs it, Deno workers load the worker module from there", {
+    skip: runtime !== "deno",
+  }, async () => {
+    // The sources over HTTP, as JSR serves them (Deno runs a remote .ts module by its content type).
+    const root = repoRoot();
+    const files = http.createServer((req, res) => {
+      const path = join(root, decodeURIComponent(new URL(req.url!, "http://x").pathname));
+      if (!path.startsWith(root + sep) || !existsSync(path)) return res.writeHead(404).end();
+      res.writeHead(200, { "content-type": "application/typescript" }).end(readFileSync(path));
+    });
+    await new Promise<void>((resolve) => files.listen(0, "127.0.0.1", resolve));
+    const cache = mkdtempSync(join(tmpdir(), "unicluster-deno-dir-"));
+    try {
+      const url = `http://127.0.0.1:${(files.address() as { port: number }).port}/cli.ts`;
+      const port = await freePort();
+      const args = ["-w", "2", "--port", String(port), "--host", "127.0.0.1", "--json", fixture("cli_fetch")];
+      await withCli(
+        args,
+        async (cli) => {
+          await cli.next((e) => e.event === "started", "all workers ready");
+          const pids = readyPids(cli);
+          assert.deepEqual([...await answering(port, pids)].sort(), [...pids].sort(), "both workers answer");
+          cli.signal("SIGTERM");
+          assert.deepEqual(await cli.exit(), [0, null]);
+        },
+        { DENO_DIR: cache },
+        url,
+      );
+      // Node and Bun cannot load a module from a URL: the command line says so at once.
+      const node = await runToEnd(["--runtime", "node", fixture("cli_fetch")], { DENO_DIR: cache }, url);
+      assert.equal(node.code, 1);
+      assert.match(
+        node.stderr,
+        /^unicluster: node workers cannot load the worker module from http:.*local copy/,
+      );
+    } finally {
+      files.close();
+      rmSync(cache, { recursive: true, force: true });
+    }
   });
 
   test("a node:http script listens itself in 2 workers, with PORT, HOST and the arguments after --", async () => {

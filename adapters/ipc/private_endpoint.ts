@@ -11,7 +11,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { randomHex } from "./secret.ts";
+
+/** Endpoints made by this process so far: with the pid, what makes each name unique among live processes. */
+let made = 0;
 
 /** A path to listen on, and how to clean it up. */
 export interface PrivateEndpoint {
@@ -21,9 +23,14 @@ export interface PrivateEndpoint {
   remove(): void;
 }
 
-/** A new private endpoint; `tag` goes into its name (`unicluster-<tag>-<pid>-<random>`). */
+/**
+ * A new private endpoint; `tag` goes into its name (`unicluster-<tag>-<pid>-<n>`). The name needs to be unique,
+ * not secret: Linux lists abstract names in /proc/net/unix for every user, so what keeps other users out is the
+ * channel's token (see socket/acceptor.ts). No random bytes, then: Web Crypto's first use costs a worker about 4 ms
+ * of start-up on Node.
+ */
 export function makePrivateEndpoint(tag: string): PrivateEndpoint {
-  const name = `unicluster-${tag}-${process.pid}-${randomHex(8)}`;
+  const name = `unicluster-${tag}-${process.pid}-${++made}`;
   if (process.platform === "linux") return { path: `\0${name}`, remove: () => {} };
   if (process.platform === "win32") return { path: `\\\\.\\pipe\\${name}`, remove: () => {} };
   // mkdtemp makes the directory 0700: only this user can reach the socket inside.

@@ -242,3 +242,13 @@ export function freePort(): Promise<number> {
     server.on("error", reject);
   });
 }
+
+/** Kills a process group (a child started with `detached: true` leads its own); nothing when it is gone. */
+export function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
+}

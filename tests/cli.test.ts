@@ -18,6 +18,7 @@ import {
   freePort,
   gone,
   httpGet,
+  killGroup,
   repoRoot,
   runtime,
   runtimeBinary,
@@ -44,14 +45,6 @@ const groups = new Set<number>();
 after(() => {
   for (const pid of groups) killGroup(pid);
 });
-
-function killGroup(pid: number): void {
-  try {
-    process.kill(-pid, "SIGKILL");
-  } catch {
-    // already gone
-  }
-}
 
 /** Resolves with `promise`, or rejects after `ms` saying what was awaited. */
 function within<T>(promise: Promise<T>, ms: number, what: () => string): Promise<T> {

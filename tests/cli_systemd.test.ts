@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { describe, test } from "node:test";
-import { fixture, freePort, gone, httpGet, runtime, runtimeBinary } from "./_helpers.ts";
+import { fixture, freePort, gone, httpGet, killGroup, runtime, runtimeBinary } from "./_helpers.ts";
 
 /** cli.ts beside the sources, cli.js in the compiled copy Node 20 runs. */
 const CLI =
@@ -82,14 +82,6 @@ async function waitUntil(done: () => boolean, what: string): Promise<void> {
   for (const end = Date.now() + WAIT_MS; !done();) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-function killGroup(child: ChildProcess): void {
-  try {
-    process.kill(-child.pid!, "SIGKILL");
-  } catch {
-    // already gone
   }
 }
 
@@ -188,8 +180,8 @@ describe(`command line under systemd on ${runtime}`, {
       }
       for (const l of cli.lines) if (typeof l.pid === "number") assert.equal(await gone(l.pid), true);
     } finally {
-      if (cli !== undefined) killGroup(cli.child);
-      killGroup(receiver.child);
+      if (cli !== undefined) killGroup(cli.child.pid);
+      killGroup(receiver.child.pid);
       await gone(cli?.child.pid, 5000);
       await gone(receiver.child.pid, 5000);
       rmSync(dir, { recursive: true, force: true });

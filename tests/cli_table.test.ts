@@ -12,7 +12,7 @@ import { LiveScreen } from "../src/cli/live_screen.ts";
 import { formatMemory, formatUptime, renderTable, type TableWorker } from "../src/cli/worker_table.ts";
 import { LineSplitter } from "../src/supervisor/line_splitter.ts";
 import { resolveOptions } from "../src/supervisor/options.ts";
-import { fixture, freePort, gone, httpGet, runtime, runtimeBinary } from "./_helpers.ts";
+import { fixture, freePort, gone, httpGet, killGroup, runtime, runtimeBinary } from "./_helpers.ts";
 
 const MiB = 1024 * 1024;
 
@@ -214,14 +214,6 @@ const groups = new Set<number>();
 after(() => {
   for (const pid of groups) killGroup(pid);
 });
-
-function killGroup(pid: number): void {
-  try {
-    process.kill(-pid, "SIGKILL");
-  } catch {
-    // already gone
-  }
-}
 
 /** A word for a POSIX shell, quoted. */
 function quote(word: string): string {

@@ -133,6 +133,7 @@ export class DenoAdapter implements Adapter {
       canPassHandles: request.runtime === "deno",
       checkJson: true,
       handleBarrier: true,
+      closeOnBrokenPipe: true,
     });
   }
 

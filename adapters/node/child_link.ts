@@ -24,7 +24,16 @@ export interface ProcessChildLinkOptions {
   checkJson?: boolean;
   /** Send a handle only once the worker has read what went before (Deno's `child_process`: see handle_barrier.ts). */
   handleBarrier?: boolean;
+  /**
+   * Close the channel soon after a write fails because the worker's end is gone. Deno's `child_process` misses
+   * such an abrupt end of its channel (denoland/deno#35961): it never reports `disconnect`, nor the child's
+   * `exit`, and the worker would never be reported dead.
+   */
+  closeOnBrokenPipe?: boolean;
 }
+
+/** How long a broken channel may still deliver what the worker sent before it closes (see `closeOnBrokenPipe`). */
+const BROKEN_PIPE_GRACE_MS = 50;
 
 /** Node's send option that keeps the primary's copy of a socket it sent (one object, not one per message). */
 const KEEP_OPEN = Object.freeze({ keepOpen: true });
@@ -38,12 +47,15 @@ export class ProcessChildLink extends ChildLinkBase {
   #child: ChildProcess;
   #checkJson: boolean;
   #barrier: HandleBarrier | undefined;
+  #closeOnBrokenPipe: boolean;
+  #closing: ReturnType<typeof setTimeout> | undefined;
 
   /** Spawns the worker and reports its events. */
   constructor(request: SpawnRequest, events: ChildEvents, options: ProcessChildLinkOptions) {
     super(events);
     this.canPassHandles = options.canPassHandles;
     this.#checkJson = options.checkJson === true && request.serialization === "json";
+    this.#closeOnBrokenPipe = options.closeOnBrokenPipe === true;
     const identity: WorkerIdentity = { ...request.identity, channel: "process" };
     if (options.handleBarrier === true) identity.syncHandles = true;
     const stdio = stdioEntries(request);
@@ -71,7 +83,10 @@ export class ProcessChildLink extends ChildLinkBase {
     child.on("spawn", () => this.reportSpawn());
     child.on("message", (message, handle) => this.reportMessage(message, handle));
     child.on("disconnect", () => this.reportDisconnect());
-    child.on("error", (error) => this.reportError(error));
+    child.on("error", (error) => {
+      this.#noticeWriteError(error);
+      this.reportError(error);
+    });
     child.on("exit", (code, signal) => this.reportExited(code, signal));
     // A child that could not start gets `error` and `close (-2, null)` from Node, but no `exit`.
     child.on("close", (code, signal) => this.reportExited(code, signal));
@@ -133,7 +148,22 @@ export class ProcessChildLink extends ChildLinkBase {
   ): boolean {
     const options = keepOpen ? KEEP_OPEN : undefined;
     if (callback === undefined) return this.#child.send(message as never, handle as never, options);
-    return this.#child.send(message as never, handle as never, options, (error) => callback(error ?? null));
+    return this.#child.send(message as never, handle as never, options, (error) => {
+      if (error) this.#noticeWriteError(error);
+      callback(error ?? null);
+    });
+  }
+
+  /** With `closeOnBrokenPipe`: a write that found the worker's end closed closes the channel shortly after. */
+  #noticeWriteError(error: Error): void {
+    if (!this.#closeOnBrokenPipe || this.#closing !== undefined) return;
+    const { code, syscall } = error as NodeJS.ErrnoException;
+    if (syscall !== "write" || (code !== "EPIPE" && code !== "ECONNRESET")) return;
+    this.#closing = setTimeout(() => {
+      if (!this.#child.connected) return;
+      this.#child.disconnect();
+      this.reportDisconnect();
+    }, BROKEN_PIPE_GRACE_MS);
   }
 
   /** Closes the IPC channel. */

@@ -142,12 +142,13 @@ export abstract class ChildLinkBase implements ChildLink {
     this.#exit = signal !== null ? { code: null, signal } : { code, signal: null };
     if (this.#disconnected) return this.#reportExit();
     if (!this.connected) return this.reportDisconnect();
+    // Not unref'd: as an open channel does under Node, the wait keeps a primary with nothing else to do alive until
+    // it has reported the exit (Deno's child_process can miss the end of a channel: denoland/deno#35961).
     this.#grace = setTimeout(() => {
       this.#grace = undefined;
       this.disconnect();
       this.reportDisconnect();
     }, CHANNEL_GRACE_MS);
-    (this.#grace as { unref?: () => void }).unref?.();
   }
 
   #reportExit(): void {

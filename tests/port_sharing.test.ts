@@ -171,6 +171,35 @@ describe(`port sharing on ${runtime}`, () => {
     });
   });
 
+  test("a round-robin server closes whatever connects to its private endpoint instead of the shared port", {
+    skip: process.platform !== "linux" && "abstract sockets are Linux's",
+  }, async () => {
+    const cluster = clusterWith(SCHED_RR);
+    await withWorkers(cluster, async (fork) => {
+      const { workers, port } = await start(cluster, fork, { SERVER_KIND: "net" }, 1);
+      const { readFileSync } = await import("node:fs");
+      // Linux lists abstract socket names, '@' for the NUL, to every local user.
+      const names = readFileSync("/proc/net/unix", "utf8").split("\n")
+        .map((line) => line.trim().split(/\s+/)[7] ?? "")
+        .filter((name) => name.startsWith(`@unicluster-rr-${workers[0].process.pid}-`));
+      assert.equal(names.length, 1, "the worker's round-robin server listens on one abstract endpoint");
+      const received = await new Promise<string>((resolve) => {
+        let text = "";
+        const socket = net.connect({ path: `\0${names[0].slice(1)}` });
+        socket.setEncoding("latin1");
+        socket.on("data", (chunk: string) => text += chunk);
+        socket.on("error", () => {});
+        socket.on("close", () => resolve(text));
+        socket.setTimeout(3000, () => {
+          text += "(still open after 3 s)";
+          socket.destroy();
+        });
+      });
+      assert.equal(received, "", "the server took a connection that did not come from the primary");
+      assert.deepEqual(await countAnswers(port, 4), { [`worker-${workers[0].id}`]: 4 });
+    });
+  });
+
   test("a connection the primary hands over counts as the server's own (getConnections, close waits for it)", async () => {
     const cluster = clusterWith(SCHED_RR);
     await withWorkers(cluster, async (fork) => {

@@ -1,7 +1,8 @@
 /**
- * Private local endpoints that only this user's processes can reach: the socket channel's acceptor listens on
- * one, and so does a worker's round-robin server (which takes its connections from the primary, never from the
- * network). A Linux abstract socket (`\0unicluster-...`, never on disk); a named pipe on Windows; elsewhere a
+ * Local endpoints that no network reaches: the socket channel's acceptor listens on one, and so does a worker's
+ * round-robin server (which takes its connections from the primary, never from the network). A Linux abstract
+ * socket (`\0unicluster-...`, never on disk, and open to every local user: the acceptor asks for the channel's
+ * token, and the round-robin server closes whatever connects to it directly); a named pipe on Windows; elsewhere a
  * socket file in a fresh 0700 directory, removed with the endpoint or when the process exits.
  *
  * @module

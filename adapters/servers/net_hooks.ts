@@ -150,6 +150,7 @@ function listenShared(
     bridge.onConnection(request.key, (socket) => acceptHandedOver(server, socket as net.Socket));
     const endpoint = makePrivateEndpoint("rr");
     server.once("close", endpoint.remove);
+    server.prependListener("connection", refuseStranger);
     original.call(server, { path: endpoint.path });
   } else if (reply.mode === "none") {
     original.call(server, reply.handle, options.backlog);
@@ -200,6 +201,18 @@ function closeGracefully(server: net.Server, stopSharing: () => void, done: () =
   });
 }
 
+/** Connections the primary handed over, on their way to the server's `connection` listeners. */
+const handedOver = new WeakSet<object>();
+
+/**
+ * Closes a connection that came in on a round-robin server's own endpoint: its connections come from the primary
+ * only, and a Linux abstract socket has no file permissions, so any local user could connect to it (for a server
+ * on a unix socket path the user keeps private, that would go around the path's permissions).
+ */
+function refuseStranger(socket: net.Socket): void {
+  if (!handedOver.delete(socket)) socket.destroy();
+}
+
 /** What net.Server's accept path reads from the server (http.Server sets `noDelay: true` by default). */
 interface AcceptOptions {
   noDelay?: boolean;
@@ -232,6 +245,7 @@ function acceptHandedOver(server: net.Server, socket: net.Socket): boolean {
   (socket as { server?: net.Server }).server = server;
   // As the server's own accept would make it (http.Server keeps half-closed connections open).
   socket.allowHalfOpen = (server as unknown as { allowHalfOpen?: boolean }).allowHalfOpen === true;
+  handedOver.add(socket);
   server.emit("connection", socket);
   return true;
 }

@@ -221,8 +221,6 @@ describe("RoundRobinHandle", () => {
     await join(handle, a);
     await handle.add(b);
     for (const name of ["c1", "c2"]) opener.opened[0].accept!(socket(name));
-    // The handle waits one turn of the event loop (setImmediate), and this waits after it.
-    await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(handedTo, ["c1->1", "c2->1"], "worker 2 has not had its reply yet");
     handle.replied(b);
     opener.opened[0].accept!(socket("c3"));
@@ -243,10 +241,7 @@ describe("RoundRobinHandle", () => {
     for (const name of ["c1", "c2", "c3"]) opener.opened[0].accept!(socket(name));
     assert.deepEqual(handedTo, ["c1->1", "c2->2"], "c3 waits: both workers are busy");
     answers[1]();
-    assert.deepEqual(handedTo, ["c1->1", "c2->2"], "it is worker 1's turn: c3 waits a moment for its answer");
-    // The handle waits one turn of the event loop (setImmediate), and this waits after it.
-    await new Promise((resolve) => setImmediate(resolve));
-    assert.deepEqual(handedTo, ["c1->1", "c2->2", "c3->2"], "then goes to the worker that is free");
+    assert.deepEqual(handedTo, ["c1->1", "c2->2", "c3->2"], "then goes at once to the worker that is free");
     answers[0]();
     answers[2]();
     opener.opened[0].accept!(socket("c4"));

@@ -246,7 +246,9 @@ function acceptHandedOver(server: net.Server, socket: net.Socket): boolean {
   // As the server's own accept would make it (http.Server keeps half-closed connections open).
   socket.allowHalfOpen = (server as unknown as { allowHalfOpen?: boolean }).allowHalfOpen === true;
   handedOver.add(socket);
-  server.emit("connection", socket);
+  // Served once the worker has answered for it (the answer follows this return): the primary, which hands a
+  // worker its next connection only after that answer, need not wait for the server's connection listeners.
+  queueMicrotask(() => server.emit("connection", socket));
   return true;
 }
 

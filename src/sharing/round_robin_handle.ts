@@ -1,11 +1,12 @@
 /**
  * Round-robin (Node's `round_robin_handle.js`): the primary accepts each connection on the shared port and hands
  * it to the next worker in turn that is free. As in Node, a worker is free again once it has answered for its
- * previous connection, so a busy worker is not sent more: connections wait in the primary until a worker is free.
- * Unlike Node's free list, the turn does not depend on which worker answered first, so short connections split
- * exactly evenly. A worker that refuses a
- * connection (its server has closed, or is at `maxConnections`) sends it back and it goes to another worker; a
- * connection every worker has refused is dropped.
+ * previous connection, so a busy worker is not sent more: connections wait in the primary until a worker is free,
+ * and none waits for a busy worker while another is free. The turn goes on in order among the free workers,
+ * whoever answered first, and a worker answers as soon as it takes a connection, before serving it (as Node's
+ * worker does): connections that come one at a time split evenly. A worker that refuses a connection (its server
+ * has closed, or is at `maxConnections`) sends it back and it goes to another worker; a connection every worker
+ * has refused is dropped.
  *
  * @module
  */
@@ -39,8 +40,6 @@ export class RoundRobinHandle<W> implements PortHandle<W> {
   #waiting: unknown[] = [];
   /** The workers that refused each connection: it goes to another, and is dropped once all have refused it. */
   #refusedBy = new WeakMap<object, Set<W>>();
-  #waitedOnce = new WeakSet<object>();
-  #waking = false;
   #handOver: HandOver<W>;
 
   /** Opens the port for `request`; `handOver` sends each connection to a worker. */
@@ -101,7 +100,7 @@ export class RoundRobinHandle<W> implements PortHandle<W> {
         dropConnection(socket);
         continue;
       }
-      const worker = this.#nextFree(refused, socket);
+      const worker = this.#nextFree(refused);
       if (worker === undefined) {
         i++;
         continue;
@@ -112,40 +111,17 @@ export class RoundRobinHandle<W> implements PortHandle<W> {
     }
   }
 
-  /**
-   * The next worker in turn that is free and has not refused the connection. When the worker whose turn it is has
-   * not answered for its last connection yet, the connection waits one turn of the event loop first: its answer
-   * is often already on the way (it took the connection a moment ago), and skipping it would unbalance the turns.
-   */
-  #nextFree(refused: Set<W> | undefined, socket: unknown): W | undefined {
+  /** The next worker in turn that is free and has not refused the connection. */
+  #nextFree(refused: Set<W> | undefined): W | undefined {
     const count = this.#all.length;
     for (let k = 0; k < count; k++) {
       const at = (this.#next + k) % count;
       const worker = this.#all[at];
-      if (refused?.has(worker)) continue;
-      if (!this.#free.has(worker)) {
-        if (k === 0 && this.#waitOnce(socket)) return undefined;
-        continue;
-      }
+      if (refused?.has(worker) || !this.#free.has(worker)) continue;
       this.#next = (at + 1) % count;
       return worker;
     }
     return undefined;
-  }
-
-  /** Lets a connection wait one turn of the event loop, once; true when it now waits. */
-  #waitOnce(socket: unknown): boolean {
-    if (typeof socket !== "object" || socket === null || this.#waitedOnce.has(socket)) return false;
-    this.#waitedOnce.add(socket);
-    if (!this.#waking) {
-      this.#waking = true;
-      // After this turn's reads: an answer already on its way is read first (a timer would wait a millisecond).
-      setImmediate(() => {
-        this.#waking = false;
-        this.#dispatch();
-      });
-    }
-    return true;
   }
 
   #send(worker: W, socket: unknown): void {

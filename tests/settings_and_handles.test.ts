@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import net from "node:net";
 import { tmpdir } from "node:os";
-import { realpathSync } from "node:fs";
+import { realpathSync, statSync } from "node:fs";
 import { Readable } from "node:stream";
 import { after, describe, test } from "node:test";
 import { type Cluster, createCluster, SCHED_NONE, SCHED_RR, type Worker } from "../mod.ts";
@@ -59,6 +59,36 @@ describe(`settings and handles on ${runtime}`, () => {
       "the primary's env is kept",
     );
     await killAll([worker]);
+  });
+
+  test("a Node worker gets a compile cache directory only this user can reach, unless its environment says", async () => {
+    const saved = { cache: process.env.NODE_COMPILE_CACHE, off: process.env.NODE_DISABLE_COMPILE_CACHE };
+    delete process.env.NODE_COMPILE_CACHE;
+    delete process.env.NODE_DISABLE_COMPILE_CACHE;
+    try {
+      const cluster = freshCluster();
+      const cached = await started(cluster);
+      const refused = await started(cluster, { NODE_DISABLE_COMPILE_CACHE: "1" });
+      const ask = async (worker: Worker) => {
+        worker.send({ cmd: "env", name: "NODE_COMPILE_CACHE" });
+        return (await nextMessage(worker, (m: { cmd?: string }) => m?.cmd === "env")).value;
+      };
+      const directory = await ask(cached);
+      if (runtime === "node" && process.platform !== "win32") {
+        assert.equal(typeof directory, "string", "a Node worker has NODE_COMPILE_CACHE");
+        const stat = statSync(directory);
+        assert.ok(stat.isDirectory());
+        assert.equal(stat.uid, process.getuid!());
+        assert.equal(stat.mode & 0o077, 0, `only its owner reaches ${directory}`);
+      } else {
+        assert.equal(directory, null, `a ${runtime} worker has no Node compile cache`);
+      }
+      assert.equal(await ask(refused), null, "NODE_DISABLE_COMPILE_CACHE is respected");
+      await killAll([cached, refused]);
+    } finally {
+      if (saved.cache !== undefined) process.env.NODE_COMPILE_CACHE = saved.cache;
+      if (saved.off !== undefined) process.env.NODE_DISABLE_COMPILE_CACHE = saved.off;
+    }
   });
 
   test("silent: the worker's output comes to the primary as worker.process.stdout", async () => {

@@ -11,6 +11,7 @@ import process from "node:process";
 import type { ChildEvents, SpawnRequest, WorkerIdentity } from "../../src/contract/mod.ts";
 import { ChildLinkBase, stdioEntries } from "../shared/child_link_base.ts";
 import { childProcessModule } from "../shared/lazy_builtin.ts";
+import { withNodeCompileCache } from "../shared/node_compile_cache.ts";
 import { answerSyncRequests, type HandleBarrier, handleBarrierOn } from "../ipc/handle_barrier.ts";
 
 /** Options of a {@link ProcessChildLink}. */
@@ -67,7 +68,10 @@ export class ProcessChildLink extends ChildLinkBase {
       ...request.args,
     ], {
       cwd: request.cwd,
-      env: { ...request.env, [request.identityVariable]: JSON.stringify(identity) },
+      env: {
+        ...withNodeCompileCache(request.runtime, request.env),
+        [request.identityVariable]: JSON.stringify(identity),
+      },
       stdio: stdio as StdioOptions,
       serialization: request.serialization,
       uid: request.uid,

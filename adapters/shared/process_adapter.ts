@@ -25,6 +25,7 @@ import type {
 } from "../../src/contract/mod.ts";
 import { processExecArgv } from "../deno/command_line.ts";
 import { connectParent } from "../ipc/connect_parent.ts";
+import { saveNodeCompileCacheSoon } from "./node_compile_cache.ts";
 import { installDgramHooks } from "../servers/dgram_hooks.ts";
 import { installNetServerHooks } from "../servers/net_hooks.ts";
 import { netPortOpener } from "../servers/net_ports.ts";
@@ -98,6 +99,7 @@ export class ProcessAdapter implements Adapter {
 
   /** Connects a worker to its primary. */
   connectParent(identity: WorkerIdentity, events: ParentEvents, hooks: ProcessMessagingHooks): ParentLink {
+    saveNodeCompileCacheSoon();
     return connectParent(process, identity, events, hooks);
   }
 

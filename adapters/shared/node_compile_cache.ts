@@ -1,0 +1,59 @@
+/**
+ * Node's compile cache for Node workers. Node 22.1 and later keep what they compiled (and, for `.ts` files, what
+ * they stripped of types) in the directory named by `NODE_COMPILE_CACHE`; a worker that loads this library from
+ * its TypeScript sources spends most of its start-up stripping types (measured on Node 24: importing `mod.ts`
+ * takes about 100 ms, and about 40 ms once cached, with 20-35 MiB less memory). So a Node worker gets a cache
+ * directory of this user's, unless its environment names one already or sets `NODE_DISABLE_COMPILE_CACHE`.
+ *
+ * @module
+ */
+
+import { lstatSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+
+/** Undefined until asked; then the directory, or null when there is none this user alone can write. */
+let directory: string | null | undefined;
+
+/**
+ * A directory in the temporary folder that only this user can reach, made on first use: never one that another
+ * user made (it could hold compiled code of theirs), nor a symbolic link. Null where there is none (Windows, a
+ * Deno primary, which would need permissions it may not hold, or a folder that is not this user's alone).
+ */
+function privateCacheDirectory(): string | null {
+  const uid = process.getuid?.();
+  if (uid === undefined || "Deno" in globalThis) return null;
+  const path = join(tmpdir(), `unicluster-node-compile-cache-${uid}`);
+  try {
+    mkdirSync(path, { mode: 0o700 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") return null;
+  }
+  try {
+    const stat = lstatSync(path);
+    const alone = stat.isDirectory() && stat.uid === uid && (stat.mode & 0o077) === 0;
+    return alone ? path : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The worker's environment, with `NODE_COMPILE_CACHE` added for a Node worker that has none of its own. */
+export function withNodeCompileCache(runtime: string, env: Record<string, string>): Record<string, string> {
+  if (runtime !== "node" || "NODE_COMPILE_CACHE" in env || "NODE_DISABLE_COMPILE_CACHE" in env) return env;
+  directory ??= privateCacheDirectory();
+  return directory === null ? env : { ...env, NODE_COMPILE_CACHE: directory };
+}
+
+/**
+ * In a worker with a compile cache: writes what it compiled to its start-up to the cache once that start-up is
+ * over (Node writes it at a normal exit only, and a worker often ends by a signal, which would leave the cache
+ * empty for the next).
+ */
+export function saveNodeCompileCacheSoon(): void {
+  if (process.env.NODE_COMPILE_CACHE === undefined) return;
+  const module = process.getBuiltinModule?.("node:module") as { flushCompileCache?: () => void } | undefined;
+  if (typeof module?.flushCompileCache !== "function") return;
+  setImmediate(() => module.flushCompileCache!());
+}

@@ -3,15 +3,15 @@
 // Keys of `explanations`: "<target>:<runtime>:<mode>" for HTTP targets, "ipc:<runtime>" for IPC.
 
 const RR_FREE_WORKERS =
-  "Same CPU per response, but higher tail latency (p99 column) and slightly lower throughput at the same " +
-  "concurrency. The one difference found between the two (by reading both): how the primaries hand connections " +
-  "out. Node's RoundRobinHandle " +
-  "(lib/internal/cluster/round_robin_handle.js) gives a connection only to a worker that is free, i.e. has " +
-  "acknowledged the previous one (its `free` list; at most one hand-over in flight per worker), so a worker that " +
-  "is momentarily busy gets fewer; unicluster's src/round_robin.ts rotates strictly and sends without waiting for " +
-  "an acknowledgement, so connections queue at a busy worker while the other may idle. The distribution table shows " +
-  "it: unicluster's round-robin splits 1000 connections exactly 500/500, Node's not. What would close it: hand " +
-  "connections to workers that have taken their previous one first (an acknowledgement per hand-over, as Node does).";
+  "Both primaries hand connections out the same way: a connection goes only to a worker that has answered for " +
+  "its previous one (Node's RoundRobinHandle `free` list, lib/internal/cluster/round_robin_handle.js), and a " +
+  "worker answers before it serves the connection. Until commit 31270fd unicluster also waited a turn of the " +
+  "event loop for the worker whose turn it was, and answered after the server's connection listeners: 0.92x in " +
+  "the run before that commit, 0.97x since. The primaries cost the same (CPU above); the workers about 5% more " +
+  "per response (server CPU column): a unicluster worker makes the socket from the raw handle itself and takes " +
+  "the hand-over message through the library's filters of user messages, where Node's worker gets it as an " +
+  "`internalMessage`. What would close the rest: carry the library's internal messages as Node's internal ones " +
+  "(a `NODE_` command), which user `message` listeners never see and so need no filter.";
 
 export const NOTES = {
   explanations: {
@@ -20,18 +20,14 @@ export const NOTES = {
       "With keep-alive the difference is within a few percent and the per-repetition ratios touch 1.0x; the " +
       "hand-over discipline described for the new-connection case only acts on the 50 initial connections here.",
     "ipc:node":
-      "Where unicluster does cost more on Node is the sender side of one-way traffic (one-way column): a CPU profile " +
-      "of the primary sending 300,000 messages (node --cpu-prof, made while building this bench) showed about 970 ms " +
-      "busy with unicluster against 625 ms with a bare `fork()`, and 181 ms against 72 ms of garbage collection. " +
-      "Every `worker.send` goes through argument parsing, two wrapper closures and a completion callback handed to " +
-      "`child.send` even when the caller gave none (adapters/node.ts `NodeChildLink.send`, src/primary.ts `#send`), " +
-      "which also makes Node schedule a `process.nextTick` per message. Passing the caller's callback through " +
-      "unchanged (none when none was given) would close most of it; a sequential round trip is dominated by the " +
-      "two process wake-ups, which is why ping-pong stays close to 1.0x.",
+      "Round trips are dominated by the two process wake-ups of each. One way, the sender's side counts: every " +
+      "`worker.send` goes through Node's argument parsing and the library's envelope before `child.send` (a " +
+      "completion callback only when the caller gave one); the one-way column's range of neighbouring runs is " +
+      "wide on this machine, so repeat it before reading a gap.",
     "ipc:bun":
-      "The primary's link (adapters/bun.ts) queues a microtask per message to run the completion callback, even " +
-      "when the caller gave none; with the core's message filters on both sides, that is all unicluster adds per " +
-      "message on Bun, and it is small against the two process wake-ups of a round trip.",
+      "The primary's link (adapters/bun/child_link.ts) runs a completion callback in a microtask only when the " +
+      "caller gave one; with the core's message filters on both sides, that is all unicluster adds per message on " +
+      "Bun, and it is small against the two process wake-ups of a round trip.",
   },
   findings: [
     "Fixed while this bench was written (commit d73946c): connections handed over by round-robin (Node, and " +
@@ -48,9 +44,11 @@ export const NOTES = {
     "(0.52x with keep-alive). Bun's own node:cluster binds each worker with SO_REUSEPORT, which unicluster now does " +
     "for Bun's node:http too.",
     "Node, fork-to-online: a unicluster worker says `online` only after it has imported the library; on Node 24 " +
-    "the TypeScript sources cost about 100 ms to import (type stripping) against about 35 ms for the compiled " +
-    "npm/ build (import table in section 3). Node's own cluster says `online` from its bootstrap, before the " +
-    "user's module loads. Running workers on the compiled JavaScript (the npm package) closes most of the gap.",
+    "the TypeScript sources cost about 100 ms to import (type stripping) against about 25 ms for the compiled " +
+    "npm/ build (import table in section 3, a fresh process without a cache). Node's own cluster says `online` " +
+    "from its bootstrap, before the user's module loads. Since commit 06ad4ca a Node worker gets Node's compile " +
+    "cache (NODE_COMPILE_CACHE, a directory of this user's), which keeps what the first worker stripped: fork to " +
+    "listening from the sources 145 -> 63 ms, worker RSS 101 -> 64 MiB (sections 3 and 7).",
     "Checked for Bun's `Connection: close` read errors: a counting Bun.serve answered 77,119 requests while wrk " +
     "reported 77,090 completed responses and 77,087 read errors in the same 3 s run, so the errors do not hide " +
     "lost responses.",

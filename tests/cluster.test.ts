@@ -207,6 +207,20 @@ describe(`cluster on ${runtime}`, () => {
     assert.equal(worker.exitedAfterDisconnect, true);
   });
 
+  test("a worker asked twice to disconnect leaves once: its channel closes once and it exits 0", async () => {
+    for (let round = 0; round < 3; round++) {
+      const worker = fork();
+      await ready(worker);
+      const disconnects: string[] = [];
+      worker.on("disconnect", () => disconnects.push("disconnect"));
+      const exited = waitFor<[number | null, string | null]>(worker, "exit");
+      worker.send({ cmd: "disconnectTwice" });
+      assert.deepEqual(await exited, [0, null]);
+      assert.deepEqual(disconnects, ["disconnect"]);
+      assert.equal(worker.exitedAfterDisconnect, true);
+    }
+  });
+
   test("sending while a worker disconnects itself never throws; a failed write is an EPIPE error", async () => {
     const worker = fork();
     await ready(worker);

@@ -25,12 +25,14 @@ const REMOVERS = ["off", "removeListener"] as const;
 
 /**
  * Installs the worker's process messaging on `proc` (the global `process`), gated by `gate`. Returns the function
- * that delivers a user message to the `message` listeners.
+ * that delivers a user message to the `message` listeners. `onRuntimeSet` hears what the runtime's own channel
+ * code assigns to `process.connected`, which reads from the hooks from now on.
  */
 export function installProcessMessaging(
   proc: unknown,
   hooks: ProcessMessagingHooks,
   gate: DeliveryGate,
+  onRuntimeSet?: (connected: boolean) => void,
 ): (message: unknown, handle: unknown) => void {
   const target = proc as Emitter;
   const wrappers = new WeakMap<Listener, Listener>();
@@ -61,10 +63,11 @@ export function installProcessMessaging(
   target.send = (message: unknown, handle?: unknown, options?: unknown, callback?: unknown) =>
     hooks.send(message, handle, options, callback);
   target.disconnect = () => hooks.disconnect();
-  // The runtime's own channel code assigns `process.connected`; accept that, but answer from the hooks.
+  // The runtime's own channel code assigns `process.connected` (Node and Deno, as it closes the channel); pass that
+  // on, and answer from the hooks.
   Object.defineProperty(target, "connected", {
     get: () => hooks.connected(),
-    set: () => {},
+    set: (value: unknown) => onRuntimeSet?.(value === true),
     configurable: true,
   });
   return (message, handle) => {

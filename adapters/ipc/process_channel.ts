@@ -46,13 +46,13 @@ export function connectProcessParent(
   if (send === undefined || disconnect === undefined) {
     throw new Error("This worker was started without an IPC channel (process.send is missing)");
   }
-  // Read `connected` as the runtime has it: through its own getter (Bun), or as its channel code last assigned it
-  // (Node, Deno): the messaging shim replaces the property below. Node and Deno say false as their channel closes,
-  // before its `disconnect` event; disconnecting again in between would close the channel twice.
+  // Read `connected` through the runtime's own getter (Bun): the messaging shim replaces the property below. Node
+  // and Deno have none; they assign it, and say false as their channel closes, before its `disconnect` event
+  // (`assigned`): disconnecting again in between would close the channel twice.
   const descriptor = Object.getOwnPropertyDescriptor(channel, "connected") ??
     Object.getOwnPropertyDescriptor(Object.getPrototypeOf(channel), "connected");
+  const isConnected = descriptor?.get ? () => descriptor.get!.call(channel) as boolean : () => open;
   let assigned = channel.connected !== false;
-  const isConnected = descriptor?.get ? () => descriptor.get!.call(channel) as boolean : () => assigned;
   let open = true;
   const gate: DeliveryGate = { open: false };
   channel.on("message", (message: unknown, handle: unknown) => {
@@ -71,7 +71,7 @@ export function connectProcessParent(
   let disconnectWhenWritten = false;
   const disconnectNow = () => {
     disconnectWhenWritten = false;
-    if (open && isConnected() !== false) disconnect();
+    if (open && assigned && isConnected() !== false) disconnect();
   };
   const write = (message: unknown, handle: unknown, callback?: (error: Error | null) => void): boolean => {
     if (!flushBeforeDisconnect) {

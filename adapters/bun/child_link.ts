@@ -7,8 +7,7 @@
 
 import net from "node:net";
 import type { ChildEvents, SpawnRequest, WorkerIdentity } from "../../src/contract/mod.ts";
-import { ChildLinkBase, nodeReadable, stdioEntries } from "../shared/child_link_base.ts";
-import { withNodeCompileCache } from "../shared/node_compile_cache.ts";
+import { ChildLinkBase, nodeReadable, stdioEntries, workerEnvironment } from "../shared/child_link_base.ts";
 import { bun, type BunSubprocess } from "./globals.ts";
 
 /** The primary's link to one worker started with `Bun.spawn`. */
@@ -29,10 +28,7 @@ export class BunChildLink extends ChildLinkBase {
     this.#child = bun().spawn({
       cmd: [request.execPath, ...request.execArgv, request.exec, ...request.args],
       cwd: request.cwd,
-      env: {
-        ...withNodeCompileCache(request.runtime, request.env),
-        [request.identityVariable]: JSON.stringify(identity),
-      },
+      env: workerEnvironment(request, identity),
       // Bun's IPC needs no stdio slot: an `ipc` entry keeps its place (so later fds keep theirs) but stays unused.
       stdio: stdioEntries(request).map((entry) => entry === "ipc" ? "ignore" : entry ?? "inherit"),
       serialization: request.serialization,

@@ -12,7 +12,13 @@ import net from "node:net";
 import { newToken, type PendingPeer, sharedChannelAcceptor } from "../ipc/socket/acceptor.ts";
 import { SocketChannel } from "../ipc/socket/channel.ts";
 import { RELAY_KEY, RETURN_KEY, SocketRelay } from "../ipc/socket/relay.ts";
-import { ChildLinkBase, nodeReadable, nodeWritable, stdioEntries } from "../shared/child_link_base.ts";
+import {
+  ChildLinkBase,
+  nodeReadable,
+  nodeWritable,
+  stdioEntries,
+  workerEnvironment,
+} from "../shared/child_link_base.ts";
 import { checkWorkerPermissions, withIdentityGrant } from "./command_line.ts";
 import { type DenoChildProcess, type DenoNamespace, type DenoStdio, granted } from "./globals.ts";
 
@@ -101,7 +107,7 @@ export class DenoChildLink extends ChildLinkBase {
       child = new deno.Command(request.execPath, {
         args,
         cwd: request.cwd,
-        env: { ...request.env, [request.identityVariable]: JSON.stringify(identity) },
+        env: workerEnvironment(request, identity),
         // request.env is the complete environment when this process could read its own; without --allow-env it
         // holds only fork()'s additions, and the worker inherits the rest from the OS, as under Node.
         clearEnv: granted(deno, { name: "env" }),

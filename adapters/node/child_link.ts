@@ -9,9 +9,8 @@
 import type { ChildProcess, StdioOptions } from "node:child_process";
 import process from "node:process";
 import type { ChildEvents, SpawnRequest, WorkerIdentity } from "../../src/contract/mod.ts";
-import { ChildLinkBase, stdioEntries } from "../shared/child_link_base.ts";
+import { ChildLinkBase, stdioEntries, workerEnvironment } from "../shared/child_link_base.ts";
 import { childProcessModule } from "../shared/lazy_builtin.ts";
-import { withNodeCompileCache } from "../shared/node_compile_cache.ts";
 import { answerSyncRequests, type HandleBarrier, handleBarrierOn } from "../ipc/handle_barrier.ts";
 
 /** Options of a {@link ProcessChildLink}. */
@@ -68,10 +67,7 @@ export class ProcessChildLink extends ChildLinkBase {
       ...request.args,
     ], {
       cwd: request.cwd,
-      env: {
-        ...withNodeCompileCache(request.runtime, request.env),
-        [request.identityVariable]: JSON.stringify(identity),
-      },
+      env: workerEnvironment(request, identity),
       stdio: stdio as StdioOptions,
       serialization: request.serialization,
       uid: request.uid,

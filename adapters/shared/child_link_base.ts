@@ -12,10 +12,25 @@
  */
 
 import { Readable, Writable } from "node:stream";
-import type { ChildEvents, ChildLink, SpawnRequest, StdioEntry } from "../../src/contract/mod.ts";
+import type {
+  ChildEvents,
+  ChildLink,
+  SpawnRequest,
+  StdioEntry,
+  WorkerIdentity,
+} from "../../src/contract/mod.ts";
+import { withNodeCompileCache } from "./node_compile_cache.ts";
 
 /** How long an exit waits for the channel to close before the link closes it. */
 export const CHANNEL_GRACE_MS = 2000;
+
+/** A worker's environment: the request's, with its identity (and Node's compile cache for a Node worker). */
+export function workerEnvironment(request: SpawnRequest, identity: WorkerIdentity): Record<string, string> {
+  return {
+    ...withNodeCompileCache(request.runtime, request.env),
+    [request.identityVariable]: JSON.stringify(identity),
+  };
+}
 
 /** The stdio entries of a request: the user's, or all inherited (all piped when `silent`). */
 export function stdioEntries(request: SpawnRequest): StdioEntry[] {

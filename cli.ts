@@ -23,9 +23,9 @@
 
 import { accessSync, constants, readFileSync, statSync } from "node:fs";
 import { delimiter, dirname, join, resolve } from "node:path";
-import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { process } from "./adapters/shared/host_process.ts";
 import cluster, {
   detectRuntime,
   SCHED_NONE,

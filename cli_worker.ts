@@ -9,8 +9,8 @@
  * @module
  */
 
-import process from "node:process";
 import { pathToFileURL } from "node:url";
+import { process } from "./adapters/shared/host_process.ts";
 import { serve } from "./mod.ts";
 import { ready } from "./supervisor.ts";
 

@@ -68,6 +68,18 @@ describe("layers", { skip: compiled ? "the compiled copy has no sources" : false
     assert.deepEqual(wrong, []);
   });
 
+  test("no library module imports node:http or node:process as a value (their facades cost Node ~20 ms)", () => {
+    const wrong: string[] = [];
+    const entries = ["mod.ts", "core.ts", "supervisor.ts", "cli.ts", "cli_worker.ts"];
+    for (const file of [...sources("src"), ...sources("adapters"), ...entries]) {
+      const text = readFileSync(join(root, file), "utf8");
+      for (const match of text.matchAll(/(?:^|\n)import (?!type\b)[^;]*?\bfrom "(node:(?:http|process))"/g)) {
+        wrong.push(`${file} -> ${match[1]}`);
+      }
+    }
+    assert.deepEqual(wrong, []);
+  });
+
   test("src/errors.ts is a leaf and the contract holds only types", () => {
     assert.deepEqual(importsOf("src/errors.ts"), []);
     for (const file of sources("src/contract")) {

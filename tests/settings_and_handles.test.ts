@@ -91,6 +91,23 @@ describe(`settings and handles on ${runtime}`, () => {
     }
   });
 
+  test("a Node worker that serves with node:net does not load node:http's fetch implementation", {
+    skip: runtime === "node" ? false : "process.moduleLoadList is Node's",
+  }, async () => {
+    const cluster = createCluster();
+    cluster.setupPrimary({ exec: fixture("net_only_worker") });
+    const worker = cluster.fork();
+    forked.push(worker);
+    const report = await nextMessage(worker, (m: { cmd?: string }) => m?.cmd === "loaded");
+    assert.equal(report.worker, worker.id);
+    assert.equal(
+      report.undici,
+      false,
+      "the library takes node:http and process without their ES module facades",
+    );
+    await killAll([worker]);
+  });
+
   test("silent: the worker's output comes to the primary as worker.process.stdout", async () => {
     const cluster = freshCluster({ silent: true });
     const worker = await started(cluster);

@@ -9,7 +9,6 @@
  * @module
  */
 
-import { fileURLToPath } from "node:url";
 import type {
   Adapter,
   ChildEvents,
@@ -33,6 +32,7 @@ import { installDgramHooks } from "../servers/dgram_hooks.ts";
 import { installNetServerHooks } from "../servers/net_hooks.ts";
 import { netPortOpener } from "../servers/net_ports.ts";
 import { startHeartbeat } from "../shared/heartbeat.ts";
+import { urlModule } from "../shared/lazy_builtin.ts";
 import { scriptExists } from "../shared/process_host.ts";
 import { DenoChildLink } from "./child_link.ts";
 import { denoExecArgv } from "./command_line.ts";
@@ -45,7 +45,7 @@ const PLATFORMS: Record<string, string> = { windows: "win32", solaris: "sunos", 
 
 /** A file URL as a path; other specifiers (`https:`, `npm:`, `jsr:`) as they are. */
 function modulePath(specifier: string): string {
-  return specifier.startsWith("file:") ? fileURLToPath(specifier) : specifier;
+  return specifier.startsWith("file:") ? urlModule().fileURLToPath(specifier) : specifier;
 }
 
 /** Whether a request asks for stdio beyond fds 0-2 (beyond the IPC channel, which either spawner provides). */

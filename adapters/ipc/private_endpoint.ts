@@ -8,10 +8,9 @@
  * @module
  */
 
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import process from "node:process";
+import { process } from "../shared/host_process.ts";
+import { fsModule, osModule } from "../shared/lazy_builtin.ts";
 
 /** Endpoints made by this process so far: with the pid, what makes each name unique among live processes. */
 let made = 0;
@@ -35,10 +34,11 @@ export function makePrivateEndpoint(tag: string): PrivateEndpoint {
   if (process.platform === "linux") return { path: `\0${name}`, remove: () => {} };
   if (process.platform === "win32") return { path: `\\\\.\\pipe\\${name}`, remove: () => {} };
   // mkdtemp makes the directory 0700: only this user can reach the socket inside.
-  const dir = mkdtempSync(join(tmpdir(), "unicluster-"));
+  const fs = fsModule();
+  const dir = fs.mkdtempSync(join(osModule().tmpdir(), "unicluster-"));
   const remove = () => {
     process.off("exit", remove);
-    rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(dir, { recursive: true, force: true });
   };
   process.on("exit", remove);
   return { path: join(dir, "ipc.sock"), remove };

@@ -7,9 +7,9 @@
  */
 
 import type { ChildProcess, StdioOptions } from "node:child_process";
-import process from "node:process";
 import type { ChildEvents, SpawnRequest, WorkerIdentity } from "../../src/contract/mod.ts";
 import { ChildLinkBase, stdioEntries, workerEnvironment } from "../shared/child_link_base.ts";
+import { process } from "../shared/host_process.ts";
 import { childProcessModule } from "../shared/lazy_builtin.ts";
 import { answerSyncRequests, type HandleBarrier, handleBarrierOn } from "../ipc/handle_barrier.ts";
 

@@ -12,11 +12,11 @@
  * @module
  */
 
-import http from "node:http";
+import type { ServerResponse } from "node:http";
 import net from "node:net";
 import type { ServerAddress, ServerBridge, ServerReply, ServerRequest } from "../../src/contract/mod.ts";
 import { makePrivateEndpoint } from "../ipc/private_endpoint.ts";
-import { dnsModule } from "../shared/lazy_builtin.ts";
+import { dnsModule, httpModule } from "../shared/lazy_builtin.ts";
 import { Drain } from "./drain.ts";
 import { type ListenOptions, parseListenArguments, serverRequest } from "./listen_args.ts";
 import { refusal } from "./native.ts";
@@ -42,9 +42,10 @@ function listenError(reply: ServerReply, request: ServerRequest): Error {
 export function installNetServerHooks(bridge: ServerBridge): void {
   hookListen(net.Server.prototype, bridge, false);
   hookClose(net.Server.prototype);
-  if (!(http.Server.prototype instanceof net.Server)) {
-    hookListen(http.Server.prototype, bridge, true);
-    hookClose(http.Server.prototype);
+  const httpServer = httpModule().Server;
+  if (!(httpServer.prototype instanceof net.Server)) {
+    hookListen(httpServer.prototype, bridge, true);
+    hookClose(httpServer.prototype);
   }
 }
 
@@ -181,9 +182,9 @@ const IDLE_GRACE_MS = 1000;
  */
 function closeGracefully(server: net.Server, stopSharing: () => void, done: () => void): void {
   stopSharing();
-  if (!(server instanceof http.Server)) return void server.close(() => done());
+  if (!(server instanceof httpModule().Server)) return void server.close(() => done());
   const drain = new Drain();
-  server.prependListener("request", (_req, res: http.ServerResponse) => {
+  server.prependListener("request", (_req, res: ServerResponse) => {
     drain.request();
     if (!res.headersSent) res.setHeader("connection", "close");
   });

@@ -7,8 +7,8 @@
 
 import net from "node:net";
 import { relative } from "node:path";
-import process from "node:process";
 import type { OpenPort, PortOpener, ServerRequest } from "../../src/contract/mod.ts";
+import { process } from "../shared/host_process.ts";
 import { detectRuntime } from "../shared/runtime.ts";
 import { listenOnDescriptor } from "./descriptor_listeners.ts";
 import { openDatagram } from "./dgram_ports.ts";

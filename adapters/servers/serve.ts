@@ -6,9 +6,10 @@
  * @module
  */
 
-import http from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { badPort, invalidArgType, invalidArgValue } from "../../src/errors.ts";
+import { httpModule } from "../shared/lazy_builtin.ts";
 import { detectRuntime } from "../shared/runtime.ts";
 
 /** A fetch-style request handler. */
@@ -100,7 +101,7 @@ function serveNode(
   handler: FetchHandler,
   where: { port: number; host: string } | { fd: number },
 ): ServedHandle {
-  const server = http.createServer((req, res) => {
+  const server = httpModule().createServer((req, res) => {
     respond(handler, req, res).catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
       res.end(`Internal Server Error: ${error instanceof Error ? error.message : String(error)}`);
@@ -123,8 +124,8 @@ function serveNode(
 
 async function respond(
   handler: FetchHandler,
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
+  req: IncomingMessage,
+  res: ServerResponse,
 ): Promise<void> {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {

@@ -11,8 +11,8 @@
  */
 
 import module, { createRequire } from "node:module";
-import process from "node:process";
 import { listenInProcess } from "./builtin_listen.ts";
+import { process } from "./host_process.ts";
 
 /** What the redirect reads of the cluster it forwards to: unicluster's `Cluster` (an EventEmitter). */
 export interface ForwardTarget {

@@ -12,7 +12,7 @@
  */
 
 import dgram from "node:dgram";
-import process from "node:process";
+import { process } from "./host_process.ts";
 
 /** What the runtime passes to `cluster._getServer()`: Node's query, which Bun and Deno copied. */
 interface ServerQuery {

@@ -5,9 +5,9 @@
  * @module
  */
 
-import process from "node:process";
 import { setInterval } from "node:timers";
 import type { WorkerStats } from "../../src/contract/mod.ts";
+import { process } from "./host_process.ts";
 
 /** Starts the heartbeat of this process. */
 export function startHeartbeat(interval: number, beat: (stats: WorkerStats) => void): void {

@@ -8,10 +8,9 @@
  * @module
  */
 
-import { lstatSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import process from "node:process";
+import { process } from "./host_process.ts";
+import { fsModule, osModule } from "./lazy_builtin.ts";
 
 /** Undefined until asked; then the directory, or null when there is none this user alone can write. */
 let directory: string | null | undefined;
@@ -24,14 +23,15 @@ let directory: string | null | undefined;
 function privateCacheDirectory(): string | null {
   const uid = process.getuid?.();
   if (uid === undefined || "Deno" in globalThis) return null;
-  const path = join(tmpdir(), `unicluster-node-compile-cache-${uid}`);
+  const fs = fsModule();
+  const path = join(osModule().tmpdir(), `unicluster-node-compile-cache-${uid}`);
   try {
-    mkdirSync(path, { mode: 0o700 });
+    fs.mkdirSync(path, { mode: 0o700 });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") return null;
   }
   try {
-    const stat = lstatSync(path);
+    const stat = fs.lstatSync(path);
     const alone = stat.isDirectory() && stat.uid === uid && (stat.mode & 0o077) === 0;
     return alone ? path : null;
   } catch {

@@ -6,7 +6,6 @@
  * @module
  */
 
-import process from "node:process";
 import type {
   Adapter,
   ChildEvents,
@@ -25,6 +24,7 @@ import type {
 } from "../../src/contract/mod.ts";
 import { processExecArgv } from "../deno/command_line.ts";
 import { connectParent } from "../ipc/connect_parent.ts";
+import { process } from "./host_process.ts";
 import { saveNodeCompileCacheSoon } from "./node_compile_cache.ts";
 import { installDgramHooks } from "../servers/dgram_hooks.ts";
 import { installNetServerHooks } from "../servers/net_hooks.ts";

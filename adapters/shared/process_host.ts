@@ -5,11 +5,10 @@
  * @module
  */
 
-import { statSync } from "node:fs";
 import { resolve } from "node:path";
-import process from "node:process";
-import { fileURLToPath } from "node:url";
 import type { HostInfo, RuntimeName } from "../../src/contract/mod.ts";
+import { process } from "./host_process.ts";
+import { fsModule, urlModule } from "./lazy_builtin.ts";
 
 /** The environment as a plain object of strings. */
 function environment(): Record<string, string> {
@@ -40,7 +39,7 @@ export type IsFile = (path: string) => boolean | undefined;
 
 function statIsFile(path: string): boolean {
   try {
-    return statSync(path).isFile();
+    return fsModule().statSync(path).isFile();
   } catch {
     return false;
   }
@@ -54,7 +53,7 @@ export function scriptExists(specifier: string, isFile: IsFile = statIsFile): bo
   let path = specifier;
   if (/^[a-z][a-z0-9+.-]+:/i.test(specifier) && !/^[a-z]:[\\/]/i.test(specifier)) {
     if (!specifier.startsWith("file:")) return true;
-    path = fileURLToPath(specifier);
+    path = urlModule().fileURLToPath(specifier);
   }
   return isFile(path) ?? true;
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import http from "node:http";
+import { httpModule } from "./host_builtins.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
 import type { SupervisorStats } from "./stats.ts";
 
@@ -23,7 +23,7 @@ export function startHealthServer(
   host: string,
   stats: () => SupervisorStats,
 ): Promise<HealthServer> {
-  const server = http.createServer((req, res) => {
+  const server = httpModule().createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (path === "/healthz") return void res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
     if (path === "/readyz") {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import process from "node:process";
+import { process } from "./host_builtins.ts";
 
 /** What each signal does. */
 export interface SignalActions {

@@ -8,13 +8,13 @@
  */
 
 import { EventEmitter } from "node:events";
-import process from "node:process";
 import type { Cluster } from "../cluster.ts";
 import { HEARTBEAT_ACT } from "../roles/worker.ts";
 import type { ClusterSettings } from "../settings.ts";
 import type { Worker } from "../worker.ts";
 import { type HealthServer, startHealthServer } from "./health_server.ts";
 import { HealthWatch } from "./health_watch.ts";
+import { process } from "./host_builtins.ts";
 import { Member } from "./member.ts";
 import type { ResolvedOptions } from "./options.ts";
 import { RestartPolicy } from "./restart_policy.ts";

@@ -13,7 +13,7 @@
 
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import process from "node:process";
+import { process } from "./host_builtins.ts";
 import type { Supervisor } from "./supervisor.ts";
 
 /** Runs `systemd-notify` with the lines, on `socket`. */

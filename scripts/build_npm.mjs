@@ -339,6 +339,38 @@ export = main;
 /** Where the bundles' shared code goes, beside the entry points. */
 const chunkDir = "chunks";
 
+/** The names of the functions and classes that JavaScript text declares (`function f`, `class C`, `C = class`). */
+function declaredNames(text) {
+  const names = new Set();
+  for (
+    const match of text.matchAll(
+      /\b(?:function\*?|class)\s+([A-Za-z_$][\w$]*)|\b([A-Za-z_$][\w$]*)\s*=\s*class\b/g,
+    )
+  ) {
+    names.add(match[1] ?? match[2]);
+  }
+  return names;
+}
+
+/**
+ * Throws when the bundle gives a function or class a name that no compiled module gave it: esbuild renames a
+ * name that two modules share (`Worker` -> `Worker2`), and without its `keepNames` (which costs Bun about 1 ms of
+ * every worker's start-up, one defineProperty per function) that rename would show in `.name`.
+ */
+function assertNamesKept(compiledFiles, bundledFiles) {
+  const known = new Set();
+  for (const file of compiledFiles) {
+    for (const name of declaredNames(readFileSync(file, "utf8"))) known.add(name);
+  }
+  const renamed = [];
+  for (const file of bundledFiles) {
+    for (const name of declaredNames(readFileSync(file, "utf8"))) if (!known.has(name)) renamed.push(name);
+  }
+  if (renamed.length > 0) {
+    throw new Error(`the bundle renamed ${renamed.join(", ")}: give each a name no other module declares`);
+  }
+}
+
 /**
  * Bundles the compiled entry points and program modules in dir (with esbuild, ESM, code shared between entry
  * points split into chunks/) and removes the per-file JS of the library folders, keeping their declarations. A
@@ -348,6 +380,10 @@ const chunkDir = "chunks";
  */
 function bundle(dir) {
   const files = [...Object.values(entryPoints()), ...programModules].map((f) => f.replace(/\.ts$/, ".js"));
+  const compiled = [...files.map((file) => join(dir, file))];
+  for (const folder of libraryDirs) {
+    compiled.push(...walk(join(dir, folder)).filter((f) => f.endsWith(".js")));
+  }
   const staging = join(dir, ".bundle");
   buildSync({
     entryPoints: files.map((file) => join(dir, file)),
@@ -359,10 +395,10 @@ function bundle(dir) {
     platform: "node",
     packages: "external",
     target: "es2022",
-    keepNames: true,
     chunkNames: `${chunkDir}/[name]-[hash]`,
     logLevel: "error",
   });
+  assertNamesKept(compiled, walk(staging).filter((file) => file.endsWith(".js")));
   for (const folder of libraryDirs) {
     for (const file of walk(join(dir, folder))) if (file.endsWith(".js")) rmSync(file);
   }

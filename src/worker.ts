@@ -288,8 +288,12 @@ export type WorkerConstructor = typeof Worker & ((options?: WorkerInit) => Worke
 const WorkerClass = Worker;
 
 /** `cluster.Worker`: builds a {@link Worker} from Node's options (`id`, `state`, `process`), with or without `new`. */
-export const NodeWorker: WorkerConstructor = function Worker(options?: unknown): Worker {
-  const given = options !== null && typeof options === "object" ? options as WorkerInit : {};
-  return new WorkerClass({ id: given.id, state: given.state, process: given.process });
-} as unknown as WorkerConstructor;
+export const NodeWorker: WorkerConstructor = {
+  // Named by its key, as in Node (`cluster.Worker.name` is "Worker"): a bundler that renames a function declared
+  // with a name of its own (this one would shadow the class) leaves a key alone.
+  Worker: function (options?: unknown): Worker {
+    const given = options !== null && typeof options === "object" ? options as WorkerInit : {};
+    return new WorkerClass({ id: given.id, state: given.state, process: given.process });
+  },
+}.Worker as unknown as WorkerConstructor;
 NodeWorker.prototype = Worker.prototype;

@@ -17,7 +17,7 @@ import type { BunGlobal, BunServeOptions, BunServer } from "./globals.ts";
 
 type Serve = (options: BunServeOptions) => BunServer;
 
-function register(
+function registerBunServer(
   bridge: ServerBridge,
   asked: ServerRequest,
   server: BunServer,
@@ -50,14 +50,14 @@ export function installBunServeHook(bridge: ServerBridge): void {
     const shared = { ...options, fetch: drain.wrap(options.fetch), reusePort: true };
     if (port !== 0) {
       const server = original(shared);
-      register(bridge, nativeServerRequest(server.port, options.hostname), server, drain, false);
+      registerBunServer(bridge, nativeServerRequest(server.port, options.hostname), server, drain, false);
       return server;
     }
-    return deferredServe(bridge, original, shared, drain);
+    return deferredBunServe(bridge, original, shared, drain);
   };
 }
 
-function deferredServe(
+function deferredBunServe(
   bridge: ServerBridge,
   original: Serve,
   options: BunServeOptions,
@@ -69,7 +69,7 @@ function deferredServe(
   const ready = bridge.query(asked).then((reply) => {
     if (stopped) return undefined;
     real = original({ ...options, port: reply.port });
-    register(bridge, asked, real, drain, true);
+    registerBunServer(bridge, asked, real, drain, true);
     return real;
   });
   const standIn = {

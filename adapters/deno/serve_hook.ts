@@ -54,7 +54,7 @@ function listenRefused(reply: ServerReply, request: ServerRequest): Error {
 }
 
 /** Registers a `Deno.serve` server with the primary. */
-function register(
+function registerDenoServer(
   bridge: ServerBridge,
   request: ServerRequest,
   server: DenoHttpServer,
@@ -74,31 +74,34 @@ export function installDenoServeHook(bridge: ServerBridge): void {
   const deno = (globalThis as { Deno?: { serve?: Serve; listenDatagram?: unknown } }).Deno;
   if (deno?.serve === undefined) return;
   const original: Serve = deno.serve.bind(deno);
-  deno.serve = function serve(...args: unknown[]): DenoHttpServer {
-    const { options, handler } = parseServeArguments(args);
-    // Unix sockets and other transports are not shared.
-    if (options.path !== undefined || (options.transport !== undefined && options.transport !== "tcp")) {
-      return original(...args);
-    }
-    if (deno.listenDatagram === undefined) throw unstableNetMissing();
-    const port = options.port === undefined ? DEFAULT_PORT : Number(options.port);
-    const request = nativeServerRequest(port, options.hostname);
-    const drain = new Drain();
-    const listen = (bound: number): DenoHttpServer => {
-      const shared = { ...options, handler: drain.wrap(options.handler), port: bound, reusePort: true };
-      return handler === undefined ? original(shared) : original(shared, drain.wrap(handler));
-    };
-    if (port !== 0) {
-      const server = listen(port);
-      register(bridge, request, server, drain, false);
-      return server;
-    }
-    return deferredServe(bridge, request, listen, drain);
-  };
+  // Named by its key ("serve", as Deno's own): a bundler may rename a function's own name, never a key.
+  deno.serve = {
+    serve: function (...args: unknown[]): DenoHttpServer {
+      const { options, handler } = parseServeArguments(args);
+      // Unix sockets and other transports are not shared.
+      if (options.path !== undefined || (options.transport !== undefined && options.transport !== "tcp")) {
+        return original(...args);
+      }
+      if (deno.listenDatagram === undefined) throw unstableNetMissing();
+      const port = options.port === undefined ? DEFAULT_PORT : Number(options.port);
+      const request = nativeServerRequest(port, options.hostname);
+      const drain = new Drain();
+      const listen = (bound: number): DenoHttpServer => {
+        const shared = { ...options, handler: drain.wrap(options.handler), port: bound, reusePort: true };
+        return handler === undefined ? original(shared) : original(shared, drain.wrap(handler));
+      };
+      if (port !== 0) {
+        const server = listen(port);
+        registerDenoServer(bridge, request, server, drain, false);
+        return server;
+      }
+      return deferredDenoServe(bridge, request, listen, drain);
+    },
+  }.serve;
 }
 
 /** The stand-in for a port-0 `Deno.serve`: binds once the primary has said which port. */
-function deferredServe(
+function deferredDenoServe(
   bridge: ServerBridge,
   request: ServerRequest,
   listen: (port: number) => DenoHttpServer,
@@ -131,7 +134,7 @@ function deferredServe(
       return settle.reject(error);
     }
     if (!referenced) real.unref();
-    register(bridge, request, real, drain, true);
+    registerDenoServer(bridge, request, real, drain, true);
     real.finished.then(settle.resolve, settle.reject);
   });
   const standIn: DenoHttpServer & { [Symbol.asyncDispose](): Promise<void> } = {

@@ -132,6 +132,32 @@ describe(`cluster on ${runtime}`, () => {
     await killAll([worker]);
   });
 
+  test("process.once('message') in a worker waits for a user message: internal ones pass it by", async () => {
+    const worker = fork();
+    await ready(worker);
+    const seen: { cmd?: string }[] = [];
+    worker.on("message", (message) => seen.push(message));
+    worker.send({ cmd: "onceNext" });
+    await nextMessage(worker, (m) => m.cmd === "onceReady");
+    const pong = new Promise<void>((resolve) => {
+      const stop = cluster.internal.on("test:pong", () => {
+        stop();
+        resolve();
+      });
+    });
+    cluster.internal.send(worker, "test:ping", {});
+    await pong;
+    worker.send({ first: 1 });
+    worker.send({ second: 2 });
+    const got = await nextMessage(worker, (m) => m.cmd === "onceGot");
+    assert.deepEqual(got.next, { first: 1 }, "the first user message after the internal one");
+    worker.send({ cmd: "echo", payload: "after" });
+    await nextMessage(worker, (m) => m.cmd === "echo");
+    assert.equal(seen.filter((m) => m.cmd === "onceGot").length, 1, "a one-time listener runs once");
+    assert.equal(seen.filter((m) => m.cmd === "removedListenerRan").length, 0, "a removed one never runs");
+    await killAll([worker]);
+  });
+
   test("extension messages (cluster.internal) go both ways, and no user listener sees them", async () => {
     const worker = fork();
     await ready(worker);

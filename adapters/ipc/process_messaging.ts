@@ -46,18 +46,45 @@ export function installProcessMessaging(
     }
     return wrapper;
   };
+  // A one-time listener is added as a lasting one that removes itself when a delivery reaches it: the runtime's
+  // own once() would spend it on the first message the channel emits, an internal one included (Bun's does).
+  const oneTime = new WeakMap<Listener, Listener>();
+  const once = (listener: Listener): Listener => {
+    const wrapper = function (this: unknown, ...args: unknown[]) {
+      if (!gate.open) return;
+      (target.removeListener as (event: string, listener: Listener) => unknown).call(
+        target,
+        "message",
+        listener,
+      );
+      return listener.apply(this, args);
+    };
+    oneTime.set(listener, wrapper);
+    return wrapper;
+  };
+  const adders = Object.fromEntries(ADDERS.map((name) => [name, target[name]])) as Record<
+    (typeof ADDERS)[number],
+    (event: string, listener: Listener) => unknown
+  >;
   for (const name of ADDERS) {
-    const original = target[name] as (event: string, listener: Listener) => unknown;
+    const spent = name === "once" || name === "prependOnceListener";
+    const lasting = name === "prependOnceListener" ? adders.prependListener : adders.on;
     target[name] = function (this: unknown, event: string, listener: Listener) {
-      const wrapped = event === "message" && typeof listener === "function" ? wrap(listener) : listener;
-      return original.call(this, event, wrapped);
+      if (event !== "message" || typeof listener !== "function") {
+        return adders[name].call(this, event, listener);
+      }
+      return spent
+        ? lasting.call(this, event, once(listener))
+        : adders[name].call(this, event, wrap(listener));
     };
   }
   for (const name of REMOVERS) {
     const original = target[name] as (event: string, listener: Listener) => unknown;
     target[name] = function (this: unknown, event: string, listener: Listener) {
-      const wrapped = event === "message" ? wrappers.get(listener) ?? listener : listener;
-      return original.call(this, event, wrapped);
+      if (event !== "message") return original.call(this, event, listener);
+      const once = oneTime.get(listener);
+      oneTime.delete(listener);
+      return original.call(this, event, once ?? wrappers.get(listener) ?? listener);
     };
   }
   target.send = (message: unknown, handle?: unknown, options?: unknown, callback?: unknown) =>

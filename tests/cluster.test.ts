@@ -132,6 +132,15 @@ describe(`cluster on ${runtime}`, () => {
     await killAll([worker]);
   });
 
+  test("a message the worker's own code emits on process reaches its message listeners", async () => {
+    const worker = fork();
+    await ready(worker);
+    worker.send({ cmd: "emitSelf" });
+    const echo = await nextMessage(worker, (m) => m.cmd === "echo");
+    assert.equal(echo.payload, "emitted by the worker");
+    await killAll([worker]);
+  });
+
   test("process.once('message') in a worker waits for a user message: internal ones pass it by", async () => {
     const worker = fork();
     await ready(worker);

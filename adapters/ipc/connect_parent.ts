@@ -38,7 +38,7 @@ export function connectParent(
       (proc as { emit(event: string): boolean }).emit("disconnect");
     },
   });
-  const deliver = installProcessMessaging(proc, hooks, { open: false });
+  const deliver = installProcessMessaging(proc, hooks);
   // Node's `process.channel`, whose ref()/unref() decide whether the channel keeps the worker alive.
   if ((proc as { channel?: unknown }).channel === undefined) {
     const channel = { ref: () => socket.ref(), unref: () => socket.unref() };

@@ -2,14 +2,15 @@
  * The worker's end of a channel the runtime opened itself (Node's `child_process` IPC, or Bun's `ipc`): the global
  * `process` with `send`, `on("message")` and `disconnect`, used by every adapter when a worker was started that
  * way. Connecting and installing `process` messaging happen here together, in the order they need: the channel's
- * own listener goes on `process` first, unwrapped, and skips what the delivery gate lets through to users.
+ * own listener goes on `process` first, unwrapped, and takes the internal messages; the runtime hands user messages
+ * to the user's listeners itself.
  *
  * @module
  */
 
 import type { ParentEvents, ParentLink, ProcessMessagingHooks } from "../../src/contract/mod.ts";
 import { answerSyncRequests, handleBarrierOn } from "./handle_barrier.ts";
-import { type DeliveryGate, installProcessMessaging } from "./process_messaging.ts";
+import { installProcessMessaging } from "./process_messaging.ts";
 
 interface ChannelProcess {
   connected?: boolean;
@@ -54,9 +55,8 @@ export function connectProcessParent(
   const isConnected = descriptor?.get ? () => descriptor.get!.call(channel) as boolean : () => open;
   let assigned = channel.connected !== false;
   let open = true;
-  const gate: DeliveryGate = { open: false };
   channel.on("message", (message: unknown, handle: unknown) => {
-    if (!gate.open) events.message(message, handle);
+    if (hooks.isInternal(message)) events.message(message, handle);
   });
   answerSyncRequests(channel, send);
   const barrier = syncHandles
@@ -66,7 +66,7 @@ export function connectProcessParent(
     open = false;
     events.disconnect();
   });
-  const deliver = installProcessMessaging(proc, hooks, gate, (connected) => assigned = connected);
+  installProcessMessaging(proc, hooks, (connected) => assigned = connected);
   let unwritten = 0;
   let disconnectWhenWritten = false;
   const disconnectNow = () => {
@@ -105,6 +105,7 @@ export function connectProcessParent(
       if (unwritten > 0) disconnectWhenWritten = true;
       else disconnectNow();
     },
-    deliver,
+    // The runtime's channel has handed every user message to the listeners already.
+    deliver: () => {},
   };
 }

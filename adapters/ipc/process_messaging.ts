@@ -1,10 +1,11 @@
 /**
  * `process.send`, `process.on("message")`, `process.connected` and `process.disconnect` in a worker, on any runtime.
  *
- * Internal messages share the channel with user messages. Node and Deno dispatch a channel message through
- * `process.emit`, Bun does not, so filtering `emit` is not enough: instead every `message` listener a user adds to
- * `process` is wrapped so that it only runs while its {@link DeliveryGate} is open, which happens only when the
- * core hands a user message over through `deliver`.
+ * Internal messages share the channel with user messages. Every `message` listener a user adds to `process` is
+ * wrapped so that it skips them (the core says which they are: {@link ProcessMessagingHooks.isInternal}): the
+ * runtime's channel then hands user messages to the user's listeners itself, in one dispatch, and internal ones
+ * reach nobody but the channel's own listener. A channel the runtime does not dispatch (the socket channel of a
+ * Deno primary) hands user messages over with the function this module returns.
  *
  * @module
  */
@@ -13,50 +14,40 @@ import type { ProcessMessagingHooks } from "../../src/contract/mod.ts";
 
 type Listener = (...args: unknown[]) => unknown;
 type Emitter = Record<string, unknown> & { emit(event: string, ...args: unknown[]): boolean };
-
-/** Open while a user message is being handed to `process` listeners (the channel's own listener skips it then). */
-export interface DeliveryGate {
-  /** Whether a delivery is under way. */
-  open: boolean;
-}
+type Adder = (event: string, listener: Listener) => unknown;
 
 const ADDERS = ["on", "addListener", "once", "prependListener", "prependOnceListener"] as const;
 const REMOVERS = ["off", "removeListener"] as const;
 
 /**
- * Installs the worker's process messaging on `proc` (the global `process`), gated by `gate`. Returns the function
- * that delivers a user message to the `message` listeners. `onRuntimeSet` hears what the runtime's own channel
- * code assigns to `process.connected`, which reads from the hooks from now on.
+ * Installs the worker's process messaging on `proc` (the global `process`). Returns the function that hands a
+ * user message to the `message` listeners. `onRuntimeSet` hears what the runtime's own channel code assigns to
+ * `process.connected`, which reads from the hooks from now on.
  */
 export function installProcessMessaging(
   proc: unknown,
   hooks: ProcessMessagingHooks,
-  gate: DeliveryGate,
   onRuntimeSet?: (connected: boolean) => void,
 ): (message: unknown, handle: unknown) => void {
   const target = proc as Emitter;
-  const wrappers = new WeakMap<Listener, Listener>();
+  const lasting = new WeakMap<Listener, Listener>();
   const wrap = (listener: Listener): Listener => {
-    let wrapper = wrappers.get(listener);
+    let wrapper = lasting.get(listener);
     if (wrapper === undefined) {
       wrapper = function (this: unknown, ...args: unknown[]) {
-        if (gate.open) return listener.apply(this, args);
+        if (!hooks.isInternal(args[0])) return listener.apply(this, args);
       };
-      wrappers.set(listener, wrapper);
+      lasting.set(listener, wrapper);
     }
     return wrapper;
   };
-  // A one-time listener is added as a lasting one that removes itself when a delivery reaches it: the runtime's
-  // own once() would spend it on the first message the channel emits, an internal one included (Bun's does).
+  // A one-time listener is added as a lasting one that removes itself at the first user message: the runtime's
+  // own once() would spend it on the first message of any kind (Bun's calls no patched method on the way).
   const oneTime = new WeakMap<Listener, Listener>();
   const once = (listener: Listener): Listener => {
     const wrapper = function (this: unknown, ...args: unknown[]) {
-      if (!gate.open) return;
-      (target.removeListener as (event: string, listener: Listener) => unknown).call(
-        target,
-        "message",
-        listener,
-      );
+      if (hooks.isInternal(args[0])) return;
+      (target.removeListener as Adder).call(target, "message", listener);
       return listener.apply(this, args);
     };
     oneTime.set(listener, wrapper);
@@ -64,27 +55,29 @@ export function installProcessMessaging(
   };
   const adders = Object.fromEntries(ADDERS.map((name) => [name, target[name]])) as Record<
     (typeof ADDERS)[number],
-    (event: string, listener: Listener) => unknown
+    Adder
   >;
   for (const name of ADDERS) {
     const spent = name === "once" || name === "prependOnceListener";
-    const lasting = name === "prependOnceListener" ? adders.prependListener : adders.on;
+    const add = name === "prependOnceListener"
+      ? adders.prependListener
+      : name === "once"
+      ? adders.on
+      : adders[name];
     target[name] = function (this: unknown, event: string, listener: Listener) {
       if (event !== "message" || typeof listener !== "function") {
         return adders[name].call(this, event, listener);
       }
-      return spent
-        ? lasting.call(this, event, once(listener))
-        : adders[name].call(this, event, wrap(listener));
+      return add.call(this, event, spent ? once(listener) : wrap(listener));
     };
   }
   for (const name of REMOVERS) {
-    const original = target[name] as (event: string, listener: Listener) => unknown;
+    const original = target[name] as Adder;
     target[name] = function (this: unknown, event: string, listener: Listener) {
       if (event !== "message") return original.call(this, event, listener);
-      const once = oneTime.get(listener);
+      const spent = oneTime.get(listener);
       oneTime.delete(listener);
-      return original.call(this, event, once ?? wrappers.get(listener) ?? listener);
+      return original.call(this, event, spent ?? lasting.get(listener) ?? listener);
     };
   }
   target.send = (message: unknown, handle?: unknown, options?: unknown, callback?: unknown) =>
@@ -97,12 +90,5 @@ export function installProcessMessaging(
     set: (value: unknown) => onRuntimeSet?.(value === true),
     configurable: true,
   });
-  return (message, handle) => {
-    gate.open = true;
-    try {
-      target.emit("message", message, handle);
-    } finally {
-      gate.open = false;
-    }
-  };
+  return (message, handle) => void target.emit("message", message, handle);
 }

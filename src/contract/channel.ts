@@ -50,6 +50,8 @@ export interface ProcessMessagingHooks {
   disconnect(): void;
   /** Whether the channel is open, for `process.connected`. */
   connected(): boolean;
+  /** Whether a message is one of the core's own, which no `message` listener of the user's may see. */
+  isInternal(message: unknown): boolean;
 }
 
 /** The worker's end of the channel to its primary. */
@@ -63,6 +65,9 @@ export interface ParentLink {
   send(message: unknown, handle: unknown, callback: ((error: Error | null) => void) | undefined): boolean;
   /** Closes the channel. */
   disconnect(): void;
-  /** Hands a user message to the `message` listeners of the global `process` (nothing else reaches them). */
+  /**
+   * Hands a user message to the `message` listeners of the global `process`, on a channel whose runtime does not
+   * (one that does hands them over itself and reports only internal messages).
+   */
   deliver(message: unknown, handle: unknown): void;
 }

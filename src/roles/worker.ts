@@ -58,6 +58,7 @@ export class WorkerRole {
       // The runtime's own channel code also calls it when the primary goes away.
       disconnect: () => this.#link.disconnect(),
       connected: () => this.#link.connected,
+      isInternal: isInternalMessage,
     });
     this.worker = new Worker({
       id: identity.id,

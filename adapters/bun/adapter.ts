@@ -8,6 +8,7 @@
 
 import { ProcessChildLink } from "../node/child_link.ts";
 import { ProcessAdapter } from "../shared/process_adapter.ts";
+import { installHttpServerHooks } from "../servers/net_hooks.ts";
 import { BunChildLink } from "./child_link.ts";
 import { bun } from "./globals.ts";
 import { installBunServeHook } from "./serve_hook.ts";
@@ -27,7 +28,10 @@ export class BunAdapter extends ProcessAdapter {
         ? (request, events) => new BunChildLink(request, events)
         : (request, events) =>
           new ProcessChildLink(request, events, { canPassHandles: request.runtime === "bun" }),
-      installNativeServerHook: installBunServeHook,
+      installNativeServerHook: (bridge) => {
+        installHttpServerHooks(bridge);
+        installBunServeHook(bridge);
+      },
     });
   }
 }

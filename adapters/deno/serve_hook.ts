@@ -72,8 +72,15 @@ function registerDenoServer(
 /** Patches `Deno.serve` in this worker (nothing happens on other runtimes). */
 export function installDenoServeHook(bridge: ServerBridge): void {
   const deno = (globalThis as { Deno?: { serve?: Serve; listenDatagram?: unknown } }).Deno;
-  if (deno?.serve === undefined) return;
-  const original: Serve = deno.serve.bind(deno);
+  const descriptor = deno === undefined ? undefined : Object.getOwnPropertyDescriptor(deno, "serve");
+  if (deno === undefined || descriptor === undefined) return;
+  // Deno builds its HTTP server when `Deno.serve` is first read (about 2.5 ms of a worker's start-up): read it when
+  // the worker first serves. The getter still gives Deno's own after the assignment below.
+  let own: Serve | undefined;
+  const original: Serve = (...args) => {
+    own ??= ((descriptor.get ? descriptor.get.call(deno) : descriptor.value) as Serve).bind(deno);
+    return own(...args);
+  };
   // Named by its key ("serve", as Deno's own): a bundler may rename a function's own name, never a key.
   deno.serve = {
     serve: function (...args: unknown[]): DenoHttpServer {

@@ -34,19 +34,25 @@ function listenError(reply: ServerReply, request: ServerRequest): Error {
 }
 
 /**
- * Patches `net.Server.prototype.listen` so that servers in this worker share ports through the primary. Where
- * `http.Server` is not a `net.Server` (Bun builds it on `Bun.serve`), its `listen` is patched too and asks as a
- * native server: handing it connections works but moves every request off Bun's native HTTP path (measured: about
- * half the keep-alive throughput), so it binds the port itself with SO_REUSEPORT, as Bun's own node:cluster does.
+ * Patches `net.Server.prototype.listen` so that servers in this worker share ports through the primary
+ * (`http.Server` and everything built on it inherit this where it is a `net.Server`: Node and Deno).
  */
 export function installNetServerHooks(bridge: ServerBridge): void {
   hookListen(net.Server.prototype, bridge, false);
   hookClose(net.Server.prototype);
+}
+
+/**
+ * Patches `http.Server.prototype.listen` where `http.Server` is not a `net.Server` (Bun builds it on `Bun.serve`):
+ * it asks as a native server, since handing it connections works but moves every request off Bun's native HTTP
+ * path (measured: about half the keep-alive throughput), so it binds the port itself with SO_REUSEPORT, as Bun's
+ * own node:cluster does. Only the Bun adapter calls it: loading `node:http` to look costs Deno 1.5 ms of start-up.
+ */
+export function installHttpServerHooks(bridge: ServerBridge): void {
   const httpServer = httpModule().Server;
-  if (!(httpServer.prototype instanceof net.Server)) {
-    hookListen(httpServer.prototype, bridge, true);
-    hookClose(httpServer.prototype);
-  }
+  if (httpServer.prototype instanceof net.Server) return;
+  hookListen(httpServer.prototype, bridge, true);
+  hookClose(httpServer.prototype);
 }
 
 /**

@@ -8,10 +8,11 @@ const RR_FREE_WORKERS =
   "worker answers before it serves the connection. Until commit 31270fd unicluster also waited a turn of the " +
   "event loop for the worker whose turn it was, and answered after the server's connection listeners: 0.92x in " +
   "the run before that commit, 0.97x since. The primaries cost the same (CPU above); the workers about 5% more " +
-  "per response (server CPU column): a unicluster worker makes the socket from the raw handle itself and takes " +
-  "the hand-over message through the library's filters of user messages, where Node's worker gets it as an " +
-  "`internalMessage`. What would close the rest: carry the library's internal messages as Node's internal ones " +
-  "(a `NODE_` command), which user `message` listeners never see and so need no filter.";
+  "per response (server CPU column). Not the hand-over message's path: carrying the library's internal messages " +
+  "as Node's own (a `NODE_` command, which goes to `internalMessage` and skips every `message` listener) changed " +
+  "nothing measurable on 2026-12-07 (wrk, new connection per request, 3 runs each: 0.97x before, 0.96x with it; " +
+  "not kept). What is left is how the worker serves a socket it did not accept: it builds the net.Socket from " +
+  "the passed handle and emits `connection` itself, where Node's worker wraps the raw handle in its accept path.";
 
 export const NOTES = {
   explanations: {
@@ -26,8 +27,10 @@ export const NOTES = {
       "wide on this machine, so repeat it before reading a gap.",
     "ipc:bun":
       "The primary's link (adapters/bun/child_link.ts) runs a completion callback in a microtask only when the " +
-      "caller gave one; with the core's message filters on both sides, that is all unicluster adds per message on " +
-      "Bun, and it is small against the two process wake-ups of a round trip.",
+      "caller gave one. Since commit 9e3cbbc a worker's user message reaches its `process` listeners in the " +
+      "channel's one dispatch (each listener skips internal messages itself), where before the library took every " +
+      "message and emitted user ones a second time: round trips 0.94x -> 1.00x of Bun.spawn's in a run of the IPC " +
+      "part that day.",
   },
   findings: [
     "Fixed while this bench was written (commit d73946c): connections handed over by round-robin (Node, and " +
@@ -49,6 +52,19 @@ export const NOTES = {
     "from its bootstrap, before the user's module loads. Since commit 06ad4ca a Node worker gets Node's compile " +
     "cache (NODE_COMPILE_CACHE, a directory of this user's), which keeps what the first worker stripped: fork to " +
     "listening from the sources 145 -> 63 ms, worker RSS 101 -> 64 MiB (sections 3 and 7).",
+    'Start-up, what the library loads (2026-12-07). On Node 24, `import http from "node:http"` in an ES module ' +
+    "builds a facade of node:http that reads its lazy properties, which loads Node's fetch implementation " +
+    "(undici): about 18 ms, and `node:process` 4 ms. The library now takes both without an import (the global " +
+    "`process`, `process.getBuiltinModule`): importing the npm build in a process that does not import node:http " +
+    "itself 22 -> 7.5 ms. The node:http workers of this benchmark import it themselves, so sections 3 and 7 keep " +
+    "that cost on both sides; the command line's workers (section 8) do not. On Deno, the first read of " +
+    "`Deno.serve` builds Deno's HTTP server (2.5 ms) and the first `process.getBuiltinModule` call costs 1.5 ms: " +
+    "a worker's `createCluster()` 6.0 -> 2.4 ms. On Bun, esbuild's `keepNames` (a defineProperty per function) " +
+    "cost 0.7 ms per worker and is off. What is left, per worker: Bun, the library's own code (4.5 ms to evaluate " +
+    "the bundle) and node:http, which the library must load to hook Bun's http.Server (8.5 ms; a Bun.serve worker " +
+    "pays it too); Deno, one module per source file (72 modules: 7 ms, against 1.7 ms for the same code bundled) " +
+    "and its node:net socket to the primary. A worker entry that loads only the worker's modules would need " +
+    "top-level await in the entry, which `require()` of the package cannot load.",
     "Checked for Bun's `Connection: close` read errors: a counting Bun.serve answered 77,119 requests while wrk " +
     "reported 77,090 completed responses and 77,087 read errors in the same 3 s run, so the errors do not hide " +
     "lost responses.",

@@ -11,8 +11,9 @@ const RR_FREE_WORKERS =
   "per response (server CPU column). Not the hand-over message's path: carrying the library's internal messages " +
   "as Node's own (a `NODE_` command, which goes to `internalMessage` and skips every `message` listener) changed " +
   "nothing measurable on 2026-12-07 (wrk, new connection per request, 3 runs each: 0.97x before, 0.96x with it; " +
-  "not kept). What is left is how the worker serves a socket it did not accept: it builds the net.Socket from " +
-  "the passed handle and emits `connection` itself, where Node's worker wraps the raw handle in its accept path.";
+  "not kept). Not profiled further; the likely rest is how the worker serves a socket it did not accept: it " +
+  "takes a net.Socket from the channel and emits `connection` itself, where Node's worker wraps the raw handle " +
+  "in net.Server's own accept path.";
 
 export const NOTES = {
   explanations: {

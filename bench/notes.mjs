@@ -30,8 +30,9 @@ export const NOTES = {
       "The primary's link (adapters/bun/child_link.ts) runs a completion callback in a microtask only when the " +
       "caller gave one. Since commit 9e3cbbc a worker's user message reaches its `process` listeners in the " +
       "channel's one dispatch (each listener skips internal messages itself), where before the library took every " +
-      "message and emitted user ones a second time: round trips 0.94x -> 1.00x of Bun.spawn's in a run of the IPC " +
-      "part that day.",
+      "message and emitted user ones a second time. Round trips against Bun.spawn's over four runs that day: " +
+      "1.00x, 0.94x (this table), 1.06x and 0.98x, about even within the spread of neighbouring runs (before: " +
+      "0.94x in the full run of 2026-12-07 morning, 0.97x on 2026-12-02).",
   },
   findings: [
     "Fixed while this bench was written (commit d73946c): connections handed over by round-robin (Node, and " +

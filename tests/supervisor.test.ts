@@ -7,7 +7,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import http from "node:http";
 import { after, describe, test } from "node:test";
-import { type Cluster, createCluster } from "../mod.ts";
+import { type Cluster, createCluster, type Worker } from "../mod.ts";
 import { supervise, type Supervisor, type SupervisorOptions } from "../supervisor.ts";
 import {
   alive,
@@ -329,6 +329,34 @@ describe(`supervisor on ${runtime}`, () => {
     const check = spawnSync(promtool!, ["check", "metrics"], { input: body, encoding: "utf8" });
     assert.equal(check.status, 0, `promtool: ${check.stdout}${check.stderr}`);
     await supervisor.shutdown();
+  });
+
+  test("an output callback that throws: its error is the supervisor's error, and the next lines still come", async () => {
+    const lines: string[] = [];
+    const errors: Error[] = [];
+    const cluster = createCluster();
+    const supervisor = supervise({
+      signals: false,
+      workers: 1,
+      settings: { exec: fixture("worker") },
+      output: {
+        stdout: (line) => {
+          if (line === "first") throw new Error("the output callback failed");
+          lines.push(line);
+        },
+      },
+    }, cluster);
+    supervisors.push({ supervisor, cluster });
+    supervisor.on("error", (error: Error) => errors.push(error));
+    const worker = await new Promise<Worker>((resolve) => cluster.once("online", resolve));
+    worker.send({ cmd: "print", text: "first" });
+    worker.send({ cmd: "print", text: "second" });
+    const deadline = Date.now() + 10_000;
+    while (!lines.includes("second") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(lines, ["second"]);
+    assert.deepEqual(errors.map((error) => error.message), ["the output callback failed"]);
+    supervisor.shutdown();
+    await killAll([worker]);
   });
 
   test("SIGTTIN adds a worker, SIGTTOU removes one", async () => {

@@ -89,7 +89,8 @@ export interface SupervisorOptions {
   /**
    * Where the workers' output goes. Default: stdout inherited (the workers write to this process's stdout
    * themselves) and stderr copied to this process's stderr. When `settings` sets `stdio` or `silent`, those decide
-   * which streams are piped, and only piped ones reach these callbacks.
+   * which streams are piped, and only piped ones reach these callbacks. A callback that throws has its error
+   * emitted as the supervisor's `error`, and the lines after it still come.
    */
   output?: WorkerOutput;
 }

@@ -189,7 +189,12 @@ export class Supervisor extends EventEmitter {
     const worker = this.#cluster.fork({ ...this.#options.env, UNICLUSTER_SLOT: String(slot) });
     const member = new Member(worker, slot, this.#options.readyTimeout);
     this.#members.set(worker, member);
-    member.output = followOutput(member, this.#options.output, process.stderr);
+    member.output = followOutput(
+      member,
+      this.#options.output,
+      process.stderr,
+      (error) => this.emit("error", error instanceof Error ? error : new Error(String(error))),
+    );
     if (this.#options.ready === "listening") worker.once("listening", () => member.markReady());
     member.ready.then(() => this.#ready(member), () => {});
     this.emit("spawn", { slot, id: worker.id });

@@ -34,14 +34,20 @@ export function workerStdio(settings: ClusterSettings, output: WorkerOutput): Cl
 /**
  * Follows `member`'s piped streams: stderr into its tail and to `output.stderr` (else to `stderr`), stdout to
  * `output.stdout` when given. Settles once both streams have ended, or a second after the worker exited, whichever
- * comes first; an unfinished last line is passed on then.
+ * comes first; an unfinished last line is passed on then. A callback that throws has its error passed to `report`,
+ * and the lines after it still come.
  */
-export function followOutput(member: Member, output: WorkerOutput, stderr: Writable): Promise<void> {
+export function followOutput(
+  member: Member,
+  output: WorkerOutput,
+  stderr: Writable,
+  report: (error: unknown) => void,
+): Promise<void> {
   const { worker, slot } = member;
   const streams = worker.process as { stdout?: Readable | null; stderr?: Readable | null };
   const source: OutputSource = { id: worker.id, slot, pid: worker.process.pid };
-  const out = output.stdout === undefined ? undefined : new Lines(output.stdout, source);
-  const err = output.stderr === undefined ? undefined : new Lines(output.stderr, source);
+  const out = output.stdout === undefined ? undefined : new Lines(output.stdout, source, report);
+  const err = output.stderr === undefined ? undefined : new Lines(output.stderr, source, report);
   const ends = [
     out === undefined ? undefined : follow(streams.stdout, (chunk) => out.push(chunk)),
     follow(streams.stderr, (chunk) => {
@@ -77,17 +83,29 @@ class Lines {
   #splitter = new LineSplitter();
   #to: OutputLine;
   #source: OutputSource;
+  #report: (error: unknown) => void;
 
-  constructor(to: OutputLine, source: OutputSource) {
+  constructor(to: OutputLine, source: OutputSource, report: (error: unknown) => void) {
     this.#to = to;
     this.#source = source;
+    this.#report = report;
   }
 
   push(chunk: unknown): void {
-    for (const line of this.#splitter.push(chunk)) this.#to(line, this.#source);
+    this.#pass(this.#splitter.push(chunk));
   }
 
   flush(): void {
-    for (const line of this.#splitter.flush()) this.#to(line, this.#source);
+    this.#pass(this.#splitter.flush());
+  }
+
+  #pass(lines: string[]): void {
+    for (const line of lines) {
+      try {
+        this.#to(line, this.#source);
+      } catch (error) {
+        this.#report(error);
+      }
+    }
   }
 }

@@ -13,8 +13,5 @@ export const process: NodeJS.Process = globalThis.process;
 
 /** `node:http`, loaded when first asked for (only a primary with a health server serves HTTP). */
 export function httpModule(): typeof import("node:http") {
-  return (process as unknown as { getBuiltinModule(id: string): typeof import("node:http") })
-    .getBuiltinModule(
-      "node:http",
-    );
+  return process.getBuiltinModule("node:http");
 }

@@ -385,6 +385,23 @@ if (!onNode24) {
         assert.ok(existsSync(join(installed, file)), `the installed package has ${file}`);
       }
 
+      await t.test("the package's JavaScript takes built-in modules without ES module imports", () => {
+        const scripts = readdirSync(installed, { recursive: true, encoding: "utf8" })
+          .filter((file) => file.endsWith(".js") || file.endsWith(".cjs"));
+        assert.ok(scripts.includes("mod.js"), `the package's scripts: ${scripts.join(", ")}`);
+        const importing = scripts.filter((file) =>
+          /\bfrom\s*["']node:|\bimport\s*\(?\s*["']node:/.test(readFileSync(join(installed, file), "utf8"))
+        );
+        assert.deepEqual(importing, [], "each such import makes Node build a module facade at start-up");
+        const chunks = readdirSync(join(installed, "chunks")).map((file) =>
+          readFileSync(join(installed, "chunks", file), "utf8")
+        );
+        assert.ok(
+          chunks.some((text) => text.includes('getBuiltinModule("node:net")')),
+          "node:net is taken with a call",
+        );
+      });
+
       /** Writes `script` into the project as `file` and runs it on every runtime; each must print `<what> ok`. */
       const runEverywhere = (file: string, script: string, what: string, timeoutMs: number) => {
         writeFileSync(join(project, file), script);

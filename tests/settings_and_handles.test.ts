@@ -91,7 +91,7 @@ describe(`settings and handles on ${runtime}`, () => {
     }
   });
 
-  test("a Node worker that serves with node:net does not load node:http's fetch implementation", {
+  test("a Node worker that serves with node:net loads neither node:http's fetch implementation nor node:v8", {
     skip: runtime === "node" ? false : "process.moduleLoadList is Node's",
   }, async () => {
     const cluster = createCluster();
@@ -105,6 +105,10 @@ describe(`settings and handles on ${runtime}`, () => {
       false,
       "the library takes node:http and process without their ES module facades",
     );
+    // Node 20 loads node:v8 itself in every child with an IPC channel (its serialization module imports it).
+    if (Number(process.versions.node.split(".")[0]) >= 22) {
+      assert.equal(report.v8, false, "node:v8 is taken when a socket channel first serializes with it");
+    }
     await killAll([worker]);
   });
 

@@ -4,14 +4,14 @@
  *
  * {@link encodeFrame} turns one message into one frame; a {@link FrameReader} cuts a byte stream back into
  * payloads, copying each byte at most twice (no quadratic re-copying of a growing buffer).
- * Only `node:buffer` and `node:v8` are used, so this runs on Node, Deno and Bun alike.
+ * Only `node:buffer` and `node:v8` (taken on first use) are used, so this runs on Node, Deno and Bun alike.
  *
  * @module
  */
 
 import { Buffer } from "node:buffer";
-import v8 from "node:v8";
 import type { Serialization } from "../../../src/contract/mod.ts";
+import { v8Module } from "../../shared/lazy_builtin.ts";
 import { badFrame, type CodedError, frameTooLarge, messageTooLarge } from "../../../src/errors.ts";
 
 /** The largest payload a frame may declare: 64 MiB. A longer declared length is a protocol error. */
@@ -30,7 +30,7 @@ export function encodeFrame(message: unknown, serialization: Serialization): Buf
   if (serialization === "advanced") {
     let body: Buffer;
     try {
-      body = v8.serialize(message);
+      body = v8Module().serialize(message);
     } catch (error) {
       throw encodeError(error);
     }
@@ -71,7 +71,7 @@ export function decodePayload(
   serialization: Serialization,
 ): unknown {
   try {
-    if (serialization === "advanced") return v8.deserialize(bytes.subarray(start, end));
+    if (serialization === "advanced") return v8Module().deserialize(bytes.subarray(start, end));
     return JSON.parse(bytes.toString("utf8", start, end));
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);

@@ -39,6 +39,7 @@ import { denoExecArgv } from "./command_line.ts";
 import { denoGlobal, granted } from "./globals.ts";
 import { primaryFlags, primarySubcommand } from "./primary_flags.ts";
 import { installDenoServeHook } from "./serve_hook.ts";
+import { withDenoPortProbe } from "./port_probe.ts";
 
 /** `Deno.build.os` names that differ from Node's `process.platform`. */
 const PLATFORMS: Record<string, string> = { windows: "win32", solaris: "sunos", illumos: "sunos" };
@@ -137,9 +138,9 @@ export class DenoAdapter implements Adapter {
     });
   }
 
-  /** Opens the primary's shared ports with node:net. */
+  /** Opens the primary's shared ports with node:net (checking a port is free with Deno.listen). */
   ports(): PortOpener {
-    return this.#ports ??= netPortOpener();
+    return this.#ports ??= withDenoPortProbe(netPortOpener());
   }
 
   /** The global `process` (Deno 2's Node-compatible one). */

@@ -119,6 +119,8 @@ export interface DenoNamespace {
   readonly Command: new (command: string, options: DenoCommandOptions) => { spawn(): DenoChildProcess };
   /** Ends the process. */
   exit(code?: number): never;
+  /** Listens on a TCP port (needs `--allow-net`); throws `AddrInUse` (code `EADDRINUSE`) when it is taken. */
+  listen(options: { hostname: string; port: number }): { close(): void };
   /** The native HTTP server. */
   serve: (...args: unknown[]) => DenoHttpServer;
   /** Present only with `--unstable-net`. */

@@ -385,7 +385,7 @@ function destructured(names) {
 /**
  * Rewrites the compiled modules' imports of Node's built-in modules into `process.getBuiltinModule()` calls. An
  * ES module `import` of a built-in makes Node build a module facade of it (reading every export): on Node 24 the
- * eight the library uses cost about 1.4 ms of each worker's start-up, the calls about 0.2 ms (measured). Bundling
+ * eight the library uses cost about 1.4 ms of each worker's start-up, the calls about 0.4 ms (measured). Bundling
  * inlines the calls, so the package imports no built-in as an ES module. The sources keep their imports: Deno
  * (JSR) loads those without a facade, and its first getBuiltinModule call costs it more than they do.
  */

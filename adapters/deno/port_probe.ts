@@ -2,7 +2,7 @@
  * The Deno primary's check that a fixed TCP port is free before its workers bind it with SO_REUSEPORT: a plain
  * `Deno.listen`, closed at once. The same check with `node:net` waits for the server's `close` event, which Deno
  * emits only after its pending accept is cancelled: 1.2 to 2.4 ms (measured on Deno 2.9) of every worker's first
- * `listen`, against well under 0.1 ms here.
+ * `listen`, which now takes about 4 ms from the call to its callback instead of 6.5 ms.
  *
  * @module
  */

@@ -1,4 +1,5 @@
-// The socket channel (adapters/ipc/socket/): the framed unix-socket IPC the Deno adapter uses. The test process
+// The socket channel (adapters/ipc/socket/): the framed unix-socket IPC the Deno adapter uses (its workers connect
+// with Deno.connect, adapters/deno/unix_socket.ts; the others with node:net). The test process
 // plays the primary with a ChannelAcceptor; workers are real processes of the
 // same runtime running tests/fixtures/socket_echo.ts (or .js in the compiled tree for Node 20), and rogue peers are
 // plain sockets opened here. Runs under deno test -A, bun test, node --test (24) and compiled on Node 20.
@@ -235,6 +236,19 @@ describe("socket channel", () => {
         assert.equal(worker.channel.send({ op: "late" }, undefined, resolve), false);
       });
       assert.equal((failed as { code?: string } | null)?.code, "ERR_IPC_CHANNEL_CLOSED");
+    } finally {
+      worker.child.kill("SIGKILL");
+    }
+  });
+
+  test("a message the worker sends just before process.exit() still reaches the primary", async () => {
+    const server = newServer();
+    const worker = await startWorker(server, 1);
+    try {
+      await worker.inbox.next("ready");
+      worker.channel.send({ op: "last" }, undefined, noop);
+      assert.deepEqual(await worker.inbox.next("last"), { op: "last" });
+      assert.deepEqual(await within(worker.exited, "the worker to exit"), { code: 7, signal: null });
     } finally {
       worker.child.kill("SIGKILL");
     }

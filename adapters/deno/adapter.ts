@@ -40,6 +40,7 @@ import { denoGlobal, granted } from "./globals.ts";
 import { primaryFlags, primarySubcommand } from "./primary_flags.ts";
 import { installDenoServeHook } from "./serve_hook.ts";
 import { withDenoPortProbe } from "./port_probe.ts";
+import { dialDenoUnixSocket } from "./unix_socket.ts";
 
 /** `Deno.build.os` names that differ from Node's `process.platform`. */
 const PLATFORMS: Record<string, string> = { windows: "win32", solaris: "sunos", illumos: "sunos" };
@@ -156,6 +157,7 @@ export class DenoAdapter implements Adapter {
       events,
       hooks,
       identity.serialization !== "advanced",
+      dialDenoUnixSocket,
     );
   }
 

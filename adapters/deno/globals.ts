@@ -91,6 +91,22 @@ export interface DenoHttpServer {
   unref(): void;
 }
 
+/** A `Deno.Conn` (here a unix socket's). */
+export interface DenoConn {
+  /** Reads into `buffer`; the byte count, or null at the end of the stream. */
+  read(buffer: Uint8Array): Promise<number | null>;
+  /** Writes some of `bytes`; the byte count written. */
+  write(bytes: Uint8Array): Promise<number>;
+  /** Shuts down the writing side (the peer reads the end of the stream). */
+  closeWrite(): Promise<void>;
+  /** Closes the connection; pending reads fail with `Interrupted`. */
+  close(): void;
+  /** Lets the connection's pending read keep the process alive (the default). */
+  ref(): void;
+  /** Stops the connection's pending read from keeping the process alive. */
+  unref(): void;
+}
+
 /** The `Deno` namespace, as far as this adapter uses it. */
 export interface DenoNamespace {
   /** Process id. */
@@ -121,6 +137,8 @@ export interface DenoNamespace {
   exit(code?: number): never;
   /** Listens on a TCP port (needs `--allow-net`); throws `AddrInUse` (code `EADDRINUSE`) when it is taken. */
   listen(options: { hostname: string; port: number }): { close(): void };
+  /** Opens a connection (here to a unix socket, needs `--allow-read` and `--allow-write`). */
+  connect(options: { transport: "unix"; path: string }): Promise<DenoConn>;
   /** The native HTTP server. */
   serve: (...args: unknown[]) => DenoHttpServer;
   /** Present only with `--unstable-net`. */

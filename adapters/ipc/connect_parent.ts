@@ -13,11 +13,12 @@ import type {
 } from "../../src/contract/mod.ts";
 import { connectProcessParent } from "./process_channel.ts";
 import { installProcessMessaging } from "./process_messaging.ts";
-import { connectSocketParent } from "./socket/parent.ts";
+import { connectSocketParent, type DialSocket } from "./socket/parent.ts";
 
 /**
  * Connects this worker (`proc` is its global `process`). `checkJson` makes the runtime channel serialize each json
- * message once first (Deno's channel crashes on a cyclic message instead of throwing).
+ * message once first (Deno's channel crashes on a cyclic message instead of throwing); `dial` opens the socket
+ * channel's connection (`node:net` unless given).
  */
 export function connectParent(
   proc: unknown,
@@ -25,6 +26,7 @@ export function connectParent(
   events: ParentEvents,
   hooks: ProcessMessagingHooks,
   checkJson = false,
+  dial?: DialSocket,
 ): ParentLink {
   if (identity.channel !== "socket") {
     // `checkJson` marks Deno's channel, which also writes asynchronously (flush before a disconnect).
@@ -37,7 +39,7 @@ export function connectParent(
       events.disconnect();
       (proc as { emit(event: string): boolean }).emit("disconnect");
     },
-  });
+  }, dial);
   const deliver = installProcessMessaging(proc, hooks);
   // Node's `process.channel`, whose ref()/unref() decide whether the channel keeps the worker alive.
   if ((proc as { channel?: unknown }).channel === undefined) {

@@ -11,7 +11,6 @@
  */
 
 import type { Buffer } from "node:buffer";
-import type net from "node:net";
 import type { Serialization } from "../../../src/contract/mod.ts";
 import { channelClosed, handlesUnsupported } from "../../../src/errors.ts";
 import { decodePayload, encodeFrame, FrameReader } from "./framing.ts";
@@ -26,6 +25,37 @@ export const PEER_GONE = new Set([
 ]);
 
 // --- one connection ---
+
+/**
+ * What a channel needs of its connected socket: the part of `net.Socket` it uses, so that a `node:net` socket is
+ * one, and so is the Deno adapter's native unix socket.
+ */
+export interface ChannelSocket {
+  /** Whether the socket has been destroyed. */
+  readonly destroyed: boolean;
+  /** Bytes read. */
+  on(event: "data", listener: (chunk: Buffer) => void): unknown;
+  /** A socket error (with the system's `code`); `close` follows. */
+  on(event: "error", listener: (error: Error & { code?: string }) => void): unknown;
+  /** The socket closed; emitted once. */
+  on(event: "close", listener: () => void): unknown;
+  /** Queues bytes; `callback` gets an error if they could not be written. False when the caller should wait. */
+  write(bytes: Buffer, callback?: (error?: Error | null) => void): boolean;
+  /** Holds writes until {@link ChannelSocket.uncork}, to send them together. */
+  cork(): void;
+  /** Sends the writes held since {@link ChannelSocket.cork}. */
+  uncork(): void;
+  /** Flushes the writes, ends the writing side, then calls `callback`. */
+  end(callback: () => void): unknown;
+  /** Closes at once. */
+  destroy(): unknown;
+  /** Lets the socket keep the process alive. */
+  ref(): unknown;
+  /** Stops the socket from keeping the process alive. */
+  unref(): unknown;
+  /** Starts (or goes on) reading. */
+  resume(): unknown;
+}
 
 /** What a {@link SocketChannel} reports. */
 export interface ChannelEvents {
@@ -48,7 +78,7 @@ export class SocketChannel {
   #serialization: Serialization;
   #events: ChannelEvents;
   #state: ChannelState = "pending";
-  #socket: net.Socket | undefined;
+  #socket: ChannelSocket | undefined;
   #reader = new FrameReader();
   #queued: Buffer[] = [];
   #queuedCallbacks: (Callback | undefined)[] = [];
@@ -79,7 +109,7 @@ export class SocketChannel {
    * Gives the channel its connected socket. `received` holds bytes that arrived with the hello (the start of the
    * next frames); `preamble` is written before the queued messages (the worker's hello).
    */
-  attach(socket: net.Socket, received?: Buffer, preamble?: Buffer): void {
+  attach(socket: ChannelSocket, received?: Buffer, preamble?: Buffer): void {
     if (this.#state === "closed" || this.#socket !== undefined) {
       socket.destroy();
       return;

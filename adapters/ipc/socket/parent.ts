@@ -7,7 +7,7 @@
 import net from "node:net";
 import type { ParentEvents, Serialization, WorkerIdentity } from "../../../src/contract/mod.ts";
 import { invalidArgValue } from "../../../src/errors.ts";
-import { SocketChannel } from "./channel.ts";
+import { type ChannelSocket, SocketChannel } from "./channel.ts";
 import { joinRelay, RELAY_KEY, type RelayTicket, relayToken, RETURN_KEY } from "./relay.ts";
 import { encodeFrame } from "./framing.ts";
 
@@ -25,17 +25,50 @@ export interface SocketParent {
   unref(): void;
 }
 
+/**
+ * Opens a connection to the unix socket `path`: `connected` gets the socket, `failed` the error (with the
+ * system's `code`). Exactly one of them is called.
+ */
+export type DialSocket = (
+  path: string,
+  connected: (socket: ChannelSocket) => void,
+  failed: (error: Error & { code?: string }) => void,
+) => void;
+
+/** {@link DialSocket} with `node:net`, which every runtime has. */
+export const dialNetSocket: DialSocket = (path, connected, failed) => {
+  let socket: net.Socket;
+  try {
+    socket = net.connect(path);
+  } catch (error) {
+    return failed(error as Error);
+  }
+  const onError = (error: Error & { code?: string }) => {
+    socket.destroy();
+    failed(error);
+  };
+  socket.once("error", onError);
+  socket.once("connect", () => {
+    socket.off("error", onError);
+    connected(socket);
+  });
+};
+
 /** Connection errors worth another try: the server may be momentarily busy (full backlog). */
 const RETRYABLE = new Set(["EAGAIN", "ECONNREFUSED", "ENOENT"]);
 const RETRY_DELAYS = [10, 50, 100, 250, 500];
 
 /**
- * Connects a worker to its primary's `ChannelAcceptor` at `identity.path`, presenting `identity.id` and
+ * Connects a worker to its primary's `ChannelAcceptor` at `identity.path` with `dial`, presenting `identity.id` and
  * `identity.token`. Messages sent before the connection is up are queued. While connected, the socket keeps the
  * process alive, like Node's IPC channel; after disconnecting it does not. `events.disconnect` runs exactly once,
  * when the channel closes (also when it could not connect at all).
  */
-export function connectSocketParent(identity: WorkerIdentity, events: ParentEvents): SocketParent {
+export function connectSocketParent(
+  identity: WorkerIdentity,
+  events: ParentEvents,
+  dial: DialSocket = dialNetSocket,
+): SocketParent {
   const { path, token } = identity;
   if (typeof path !== "string" || typeof token !== "string") {
     throw invalidArgValue(
@@ -60,15 +93,7 @@ export function connectSocketParent(identity: WorkerIdentity, events: ParentEven
   let attempt = 0;
   const connect = () => {
     if (!channel.connected) return channel.destroy();
-    let socket: net.Socket;
-    try {
-      socket = net.connect(path);
-    } catch (error) {
-      report(error as Error);
-      return channel.destroy();
-    }
-    const onError = (error: Error & { code?: string }) => {
-      socket.destroy();
+    dial(path, (socket) => channel.attach(socket, undefined, hello), (error) => {
       if (error.code !== undefined && RETRYABLE.has(error.code) && attempt < RETRY_DELAYS.length) {
         setTimeout(connect, RETRY_DELAYS[attempt++]);
         return;
@@ -76,11 +101,6 @@ export function connectSocketParent(identity: WorkerIdentity, events: ParentEven
       // ECONNREFUSED after the retries: the primary is gone, which is just a closed channel.
       if (error.code !== "ECONNREFUSED") report(error);
       channel.destroy();
-    };
-    socket.once("error", onError);
-    socket.once("connect", () => {
-      socket.off("error", onError);
-      channel.attach(socket, undefined, hello);
     });
   };
   connect();

@@ -1,10 +1,10 @@
 /**
  * A Deno worker's end of the socket channel on `Deno.connect` instead of `node:net`, behaving as the part of
  * `net.Socket` the channel uses (`ChannelSocket`). Measured on Deno 2.9: the first `node:net` connect of a process
- * takes about 2 ms against 0.8 ms, and receiving a 1 MiB message about 0.4 ms less, since a read can fill more than
- * `node:net`'s 64 KiB. A write starts at once, as Node's does (Deno makes the system call before `write` returns,
- * so a message sent just before `process.exit()` still leaves); writes made while one is under way go out together
- * after it.
+ * takes about 2 ms against 0.8 ms, which a worker's first `listen` waits for. A read may fill up to 1 MiB where
+ * `node:net` reads 64 KiB at a time. A write starts at once, as Node's does (Deno makes the system call before
+ * `write` returns, so a message sent just before `process.exit()` still leaves); writes made while one is under
+ * way go out together after it.
  *
  * @module
  */
@@ -66,7 +66,7 @@ export class DenoUnixSocket extends EventEmitter implements ChannelSocket {
   /** Writes bytes now, or after the write under way (together with the others queued meanwhile). */
   write(bytes: Buffer, callback?: WriteCallback): boolean {
     if (this.#destroyed || this.#ending !== undefined) {
-      const error = Object.assign(new Error("The socket has been closed"), { code: "ERR_STREAM_DESTROYED" });
+      const error = destroyedError();
       queueMicrotask(() => callback?.(error));
       return false;
     }
@@ -111,9 +111,7 @@ export class DenoUnixSocket extends EventEmitter implements ChannelSocket {
     this.#callbacks = [];
     this.#queuedBytes = 0;
     queueMicrotask(() => {
-      const dropped = Object.assign(new Error("The socket has been closed"), {
-        code: "ERR_STREAM_DESTROYED",
-      });
+      const dropped = destroyedError();
       for (const callback of callbacks) callback(dropped);
       if (error !== undefined) this.emit("error", error);
       this.emit("close");
@@ -210,6 +208,11 @@ export class DenoUnixSocket extends EventEmitter implements ChannelSocket {
 }
 
 function ignore(): void {}
+
+/** What a write gets that the socket will not make: the error a destroyed `net.Socket` gives. */
+function destroyedError(): Error {
+  return Object.assign(new Error("The socket has been closed"), { code: "ERR_STREAM_DESTROYED" });
+}
 
 /**
  * Connects to the unix socket `path` (an abstract name starts with NUL) with `Deno.connect`; `connected` gets the

@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import net from "node:net";
 import { tmpdir } from "node:os";
-import { realpathSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, realpathSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { Readable } from "node:stream";
 import { after, describe, test } from "node:test";
 import { type Cluster, createCluster, SCHED_NONE, SCHED_RR, type Worker } from "../mod.ts";
@@ -88,6 +89,32 @@ describe(`settings and handles on ${runtime}`, () => {
     } finally {
       if (saved.cache !== undefined) process.env.NODE_COMPILE_CACHE = saved.cache;
       if (saved.off !== undefined) process.env.NODE_DISABLE_COMPILE_CACHE = saved.off;
+    }
+  });
+
+  test("a Node worker killed right after it started has written its compiled code to the cache already", {
+    skip:
+      runtime === "node" && Number(process.versions.node.split(".")[0]) >= 22 && process.platform !== "win32"
+        ? false
+        : "Node 22+'s compile cache",
+  }, async () => {
+    const directory = mkdtempSync(join(tmpdir(), "unicluster-cache-test-"));
+    try {
+      const worker = await started(freshCluster(), { NODE_COMPILE_CACHE: directory });
+      // Two answers in turn: the second comes from a later turn of the worker's event loop than its start-up, whose
+      // end (an immediate) writes the cache.
+      for (let round = 0; round < 2; round++) {
+        worker.send({ cmd: "env", name: "NODE_COMPILE_CACHE" });
+        const answer = await nextMessage(worker, (m: { cmd?: string }) => m?.cmd === "env");
+        assert.equal(answer.value, directory);
+      }
+      worker.process.kill("SIGKILL");
+      await waitFor(worker, "exit");
+      const files = readdirSync(directory, { recursive: true, encoding: "utf8" })
+        .filter((file) => statSync(join(directory, file)).isFile());
+      assert.ok(files.length > 0, "a worker ended by a signal leaves its compiled code for the next one");
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
     }
   });
 

@@ -20,9 +20,6 @@ type WriteCallback = (error?: Error | null) => void;
 const FIRST_READ_BYTES = 64 * 1024;
 const LARGEST_READ_BYTES = 1024 * 1024;
 
-/** Reads up to this size are copied out of the read buffer, which then serves the next read. */
-const COPIED_READ_BYTES = 16 * 1024;
-
 /** Bytes queued beyond which `write` returns false, as a `net.Socket` at its high-water mark. */
 const HIGH_WATER_BYTES = 64 * 1024;
 
@@ -189,15 +186,17 @@ export class DenoUnixSocket extends EventEmitter implements ChannelSocket {
   }
 
   /**
-   * The bytes a read gave, as a Buffer the reader may keep: a small read is copied out of the read buffer, which is
-   * used again; a large one takes the buffer with it (the next read gets a new one, twice as large if this one was
-   * filled).
+   * The bytes a read gave, copied out of the read buffer (which serves every read: no buffer is made, or zeroed,
+   * per read). A read that filled the buffer makes the next one twice as large, up to 1 MiB.
    */
   #received(buffer: Uint8Array, count: number): Buffer {
-    if (count <= COPIED_READ_BYTES) return Buffer.from(buffer.subarray(0, count));
-    if (count === buffer.length && this.#readSize < LARGEST_READ_BYTES) this.#readSize *= 2;
-    this.#readBuffer = undefined;
-    return Buffer.from(buffer.buffer, buffer.byteOffset, count);
+    const bytes = Buffer.allocUnsafe(count);
+    bytes.set(buffer.subarray(0, count));
+    if (count === buffer.length && this.#readSize < LARGEST_READ_BYTES) {
+      this.#readSize *= 2;
+      this.#readBuffer = undefined;
+    }
+    return bytes;
   }
 
   #failed(error: unknown, syscall: string): void {

@@ -13,7 +13,10 @@ const RR_FREE_WORKERS =
   "nothing measurable on 2026-12-07 (wrk, new connection per request, 3 runs each: 0.97x before, 0.96x with it; " +
   "not kept). Not profiled further; the likely rest is how the worker serves a socket it did not accept: it " +
   "takes a net.Socket from the channel and emits `connection` itself, where Node's worker wraps the raw handle " +
-  "in net.Server's own accept path.";
+  "in net.Server's own accept path. The full run of 2026-12-07 afternoon (b2f88ca) gave 0.87x (0.85x-0.91x); " +
+  "that hour the same wrk run against that commit and the day's first (a0cb0ff), alternated 8 times each, gave " +
+  "the same median (12.6k req/s both), and 0.92x and 0.96x of node:cluster in 5 three-way rounds: the ratio " +
+  "moves with the machine between runs, not with these commits.";
 
 export const NOTES = {
   explanations: {
@@ -62,11 +65,34 @@ export const NOTES = {
     "that cost on both sides; the command line's workers (section 8) do not. On Deno, the first read of " +
     "`Deno.serve` builds Deno's HTTP server (2.5 ms) and the first `process.getBuiltinModule` call costs 1.5 ms: " +
     "a worker's `createCluster()` 6.0 -> 2.4 ms. On Bun, esbuild's `keepNames` (a defineProperty per function) " +
-    "cost 0.7 ms per worker and is off. What is left, per worker: Bun, the library's own code (4.5 ms to evaluate " +
-    "the bundle) and node:http, which the library must load to hook Bun's http.Server (8.5 ms; a Bun.serve worker " +
-    "pays it too); Deno, one module per source file (72 modules: 7 ms, against 1.7 ms for the same code bundled) " +
-    "and its node:net socket to the primary. A worker entry that loads only the worker's modules would need " +
-    "top-level await in the entry, which `require()` of the package cannot load.",
+    "cost 0.7 ms per worker and is off. Later that day: the npm build takes every built-in with " +
+    "`process.getBuiltinModule` (an ES module import of one makes Node build a facade of it: 1.4 ms for the " +
+    "eight the library uses, against 0.4 ms), node:v8 only when the socket channel first serializes with it, and " +
+    "node:module only once start-up is over. What is left, per worker: Node (npm build), the library's load " +
+    "(1.7 ms for its 165 KB chunk, compile-cached) and a worker's `createCluster()` (1.5 ms of first-run costs, " +
+    "no hot spot in a profile over 25 forks), where node:cluster's worker code is part of Node's own bootstrap. " +
+    "Bun: node:net 1.5 ms and node:dgram 0.6 ms (loaded to hook them), the bundle 3.4 ms (parsing alone 1.7 ms; a " +
+    "minified bundle is no faster) and `createCluster()` 1.6 ms; and node:http, which the library loads to hook " +
+    "Bun's http.Server: 10 ms for a Bun.serve worker that does not import it (this benchmark's worker does, so it " +
+    "does not show here). A port-0 listen must be shared before the user's code runs, and Bun's node:http hands " +
+    "what Bun.serve returns to native functions, so the Bun.serve hook cannot stand in for it. Deno: one module " +
+    "per source file (74), and a worker's first listen waits for its channel to the primary; since commit " +
+    "fbee95c that channel connects natively (about 2 -> 0.8 ms), and since 03e49fe the primary checks a fixed " +
+    "port with `Deno.listen` instead of a node:net server whose close takes Deno 1.2-2.4 ms (a node:http " +
+    "worker's `listen()` to its callback 6.5 -> 4 ms). A worker entry that loads only the worker's modules would " +
+    "need top-level await in the entry, which `require()` of the package (or of mod.ts, as Node's conformance " +
+    "harness here does) cannot load.",
+    "Deno's IPC, 1 MiB message and broadcast (2026-12-07). The Deno adapter's channel is a unix socket of its " +
+    "own (`Deno.Command` gives a child no extra file descriptors). Since commit fbee95c a Deno worker's end of " +
+    "it is a native `Deno.connect` socket (adapters/deno/unix_socket.ts) where it was node:net: one message to " +
+    "each of 32 workers and their answers " +
+    "2.2-2.4 -> 1.85-1.90 ms (Deno's node:cluster 1.66-1.74 ms in the same runs), the workers' CPU per message " +
+    "140-152 -> 112 µs. The 1 MiB message is bound by the primary's end, still node:net: the worker gets it in " +
+    "2-5 reads spread over 1.1-1.5 ms. It also depends on the heap: 1.6 ms median in a fresh pair of processes, " +
+    "2.9 ms after the 100,000 one-way messages this benchmark sends first; Deno's own channel serializes in " +
+    "native code. Warm (300 rounds) the broadcast is near Deno's; cold, as section 7 measures it (15 rounds " +
+    "right after start-up), it is still 1.76x at 32 workers: the library's message path is JavaScript that " +
+    "has not been compiled yet, where Deno's channel is native.",
     "Checked for Bun's `Connection: close` read errors: a counting Bun.serve answered 77,119 requests while wrk " +
     "reported 77,090 completed responses and 77,087 read errors in the same 3 s run, so the errors do not hide " +
     "lost responses.",

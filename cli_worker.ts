@@ -11,8 +11,9 @@
 
 import { pathToFileURL } from "node:url";
 import { process } from "./adapters/shared/host_process.ts";
-import { serve } from "./mod.ts";
-import { ready } from "./supervisor.ts";
+import cluster, { serve } from "./mod.ts";
+// The one function of the supervisor a worker needs: its module alone, not the supervisor's (21 more modules).
+import { sendReady } from "./src/supervisor/worker_ready.ts";
 
 /** Reads and removes a variable the command line set. */
 function take(name: string): string | undefined {
@@ -38,5 +39,5 @@ const app = (await import(pathToFileURL(module).href)).default as { fetch?: unkn
 if (app !== null && typeof app === "object" && typeof app.fetch === "function") {
   const handler = app.fetch.bind(app) as (request: Request) => Response | Promise<Response>;
   await serve(handler, fd === undefined ? { port, hostname } : { fd: Number(fd) }).ready;
-  if (readiness === "message") ready();
+  if (readiness === "message") sendReady(cluster);
 }

@@ -207,6 +207,32 @@ async function load(port: number, until: Promise<unknown>): Promise<{ ok: number
 }
 
 describe(`command line on ${runtime}`, () => {
+  test("--ready message: a fetch-handler module's workers say they are ready once they serve", async () => {
+    const port = await freePort();
+    const args = [
+      "-w",
+      "2",
+      "--port",
+      String(port),
+      "--host",
+      "127.0.0.1",
+      "--ready",
+      "message",
+      "--ready-timeout",
+      "20s",
+      "--json",
+      fixture("cli_fetch"),
+    ];
+    await withCli(args, async (cli) => {
+      await cli.next((e) => e.event === "started", "all workers ready");
+      const pids = readyPids(cli);
+      assert.equal(pids.length, 2);
+      assert.deepEqual([...await answering(port, pids)].sort(), [...pids].sort(), "both workers answer");
+      cli.signal("SIGTERM");
+      assert.deepEqual(await cli.exit(), [0, null]);
+    });
+  });
+
   test("a fetch-handler module is served by 2 workers; SIGTTIN/SIGTTOU scale; SIGTERM exits 0", async () => {
     const port = await freePort();
     const args = ["-w", "2", "--port", String(port), "--host", "127.0.0.1", "--json", fixture("cli_fetch")];

@@ -209,20 +209,8 @@ async function load(port: number, until: Promise<unknown>): Promise<{ ok: number
 describe(`command line on ${runtime}`, () => {
   test("--ready message: a fetch-handler module's workers say they are ready once they serve", async () => {
     const port = await freePort();
-    const args = [
-      "-w",
-      "2",
-      "--port",
-      String(port),
-      "--host",
-      "127.0.0.1",
-      "--ready",
-      "message",
-      "--ready-timeout",
-      "20s",
-      "--json",
-      fixture("cli_fetch"),
-    ];
+    const serving = ["-w", "2", "--port", String(port), "--host", "127.0.0.1"];
+    const args = [...serving, "--ready", "message", "--ready-timeout", "20s", "--json", fixture("cli_fetch")];
     await withCli(args, async (cli) => {
       await cli.next((e) => e.event === "started", "all workers ready");
       const pids = readyPids(cli);

@@ -11,6 +11,9 @@ import { fixture, handlePassing, killAll, nextMessage, runtime, waitFor } from "
 
 const forked: Worker[] = [];
 
+/** Node 22 or later: it has a compile cache, and its children load node:v8 only when something asks for it. */
+const node22 = runtime === "node" && Number(process.versions.node.split(".")[0]) >= 22;
+
 after(async () => {
   await killAll(forked);
 });
@@ -93,10 +96,7 @@ describe(`settings and handles on ${runtime}`, () => {
   });
 
   test("a Node worker killed right after it started has written its compiled code to the cache already", {
-    skip:
-      runtime === "node" && Number(process.versions.node.split(".")[0]) >= 22 && process.platform !== "win32"
-        ? false
-        : "Node 22+'s compile cache",
+    skip: node22 && process.platform !== "win32" ? false : "Node 22+'s compile cache",
   }, async () => {
     const directory = mkdtempSync(join(tmpdir(), "unicluster-cache-test-"));
     try {
@@ -133,7 +133,7 @@ describe(`settings and handles on ${runtime}`, () => {
       "the library takes node:http and process without their ES module facades",
     );
     // Node 20 loads node:v8 itself in every child with an IPC channel (its serialization module imports it).
-    if (Number(process.versions.node.split(".")[0]) >= 22) {
+    if (node22) {
       assert.equal(report.v8, false, "node:v8 is taken when a socket channel first serializes with it");
     }
     await killAll([worker]);

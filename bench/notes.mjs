@@ -25,10 +25,16 @@ export const NOTES = {
       "With keep-alive the difference is within a few percent and the per-repetition ratios touch 1.0x; the " +
       "hand-over discipline described for the new-connection case only acts on the 50 initial connections here.",
     "ipc:node":
-      "Round trips are dominated by the two process wake-ups of each. One way, the sender's side counts: every " +
-      "`worker.send` goes through Node's argument parsing and the library's envelope before `child.send` (a " +
-      "completion callback only when the caller gave one); the one-way column's range of neighbouring runs is " +
-      "wide on this machine, so repeat it before reading a gap.",
+      "Round trips are dominated by the two process wake-ups of each. One way, the primary is the bottleneck (its " +
+      "CPU equals the run's wall time; the worker's is about half): what it spends per write decides the figure. " +
+      "Until 2026-12-07 the unicluster side ran a TypeScript program from the sources, so Node loaded its type " +
+      "stripper (amaro, a WebAssembly module) into the primary and the worker, where the other side runs " +
+      "JavaScript; that alone cost the one-way figure about 10%: the same library from the npm build in a " +
+      "JavaScript program, 385k against the TypeScript program's 350k msg/s, child_process.fork 391k, 8 runs " +
+      "each alternated; sending through the link's own `child.send` instead of `worker.send` gained about 2% more. " +
+      "The part now runs unicluster from the npm build in a JavaScript program on Node and Bun. The figure has two " +
+      "modes about 1.5x apart (both mechanisms, 340-420k and 560-620k msg/s), and the share of runs in the fast " +
+      "mode decides the median: 9 runs each.",
     "ipc:bun":
       "The primary's link (adapters/bun/child_link.ts) runs a completion callback in a microtask only when the " +
       "caller gave one. Since commit 9e3cbbc a worker's user message reaches its `process` listeners in the " +
@@ -87,10 +93,15 @@ export const NOTES = {
     "it is a native `Deno.connect` socket (adapters/deno/unix_socket.ts) where it was node:net: one message to " +
     "each of 32 workers and their answers " +
     "2.2-2.4 -> 1.85-1.90 ms (Deno's node:cluster 1.66-1.74 ms in the same runs), the workers' CPU per message " +
-    "140-152 -> 112 µs. The 1 MiB message is bound by the primary's end, still node:net: the worker gets it in " +
-    "2-5 reads spread over 1.1-1.5 ms. It also depends on the heap: 1.6 ms median in a fresh pair of processes, " +
-    "2.9 ms after the 100,000 one-way messages this benchmark sends first; Deno's own channel serializes in " +
-    "native code. Warm (300 rounds) the broadcast is near Deno's; cold, as section 7 measures it (15 rounds " +
+    "140-152 -> 112 µs. The 1 MiB message is not bound by the socket: a native unix socket pair moves 1 MiB in " +
+    "0.13 ms on Deno and a node:net end in 0.14 ms (measured 2026-12-07, 25 rounds each). It is bound by JSON in " +
+    "JavaScript and by the heap: in the benchmark's state, after the 100,000 one-way messages it sends first, " +
+    "the primary's `JSON.stringify` of the message takes 1.0-1.1 ms (0.13 ms in a fresh process: V8 gets slower " +
+    "at it after many small ones), the worker's decode (`toString` and `JSON.parse`) 0.5-1.2 ms, and joining the " +
+    "2-5 reads 0.05-0.4 ms. Deno's own channel serializes in Rust (serde_json in its node IPC ops), out of the " +
+    "JavaScript heap; a library can reach only JavaScript's JSON, so what would close the gap is a native " +
+    "serializer that Deno offers to programs, which it does not. Warm (300 rounds) the broadcast is near " +
+    "Deno's; cold, as section 7 measures it (15 rounds " +
     "right after start-up), it is still 1.76x at 32 workers: the library's message path is JavaScript that " +
     "has not been compiled yet, where Deno's channel is native.",
     "Checked for Bun's `Connection: close` read errors: a counting Bun.serve answered 77,119 requests while wrk " +

@@ -1,7 +1,9 @@
 // Part 2, IPC between a primary and one worker: unicluster's worker.send against the runtime's own IPC (the
-// scripts in bench/ipc/ print one RESULT line), runs of the two alternated.
+// scripts in bench/ipc/ print one RESULT line), runs of the two alternated. On Node and Bun unicluster runs from
+// the npm build (what `npm install` and `bun add` give), on Deno from its sources (what `deno add` gives).
 
 import { runResult } from "../lib/groups.mjs";
+import { npmModuleUrl } from "../lib/npm_build.mjs";
 import { benchEnv, RUNTIMES } from "../lib/runtimes.mjs";
 import { errorText, outcome } from "../lib/results.mjs";
 
@@ -16,12 +18,13 @@ function ipcConfigs(runtime) {
       file: "bench/ipc/child_process_ipc.mjs",
     },
   }[runtime];
-  return [{ id: "uc", label: "unicluster worker.send (json)", file: "bench/ipc/unicluster_ipc.ts" }, own].map(
-    (c) => ({
-      ...c,
-      command: run(c.file),
-    }),
-  );
+  const uc = runtime === "deno"
+    ? { label: "unicluster worker.send (json, sources)", env: {} }
+    : { label: "unicluster worker.send (json, npm build)", env: { BENCH_MODULE: npmModuleUrl() } };
+  return [{ id: "uc", file: "bench/ipc/unicluster_ipc.mjs", ...uc }, { ...own, env: {} }].map((c) => ({
+    ...c,
+    command: run(c.file),
+  }));
 }
 
 export async function benchIpc(runtime, results, { settings, checkDeadline, save }) {
@@ -32,7 +35,7 @@ export async function benchIpc(runtime, results, { settings, checkDeadline, save
       checkDeadline(`ipc ${runtime} ${config.id}`);
       const sample = { runtime, config: config.id, label: config.label, rep };
       try {
-        const env = benchEnv({ BENCH_IPC_OPTIONS: JSON.stringify(settings.ipc) });
+        const env = benchEnv({ BENCH_IPC_OPTIONS: JSON.stringify(settings.ipc), ...config.env });
         Object.assign(sample, await runResult(...config.command, env, 180_000));
       } catch (error) {
         sample.error = errorText(error);

@@ -3,6 +3,7 @@
 
 import net from "node:net";
 import { startGroup } from "./groups.mjs";
+import { npmModuleUrl } from "./npm_build.mjs";
 import { benchEnv, binary, RUNTIMES } from "./runtimes.mjs";
 
 let nextPort = 20100;
@@ -27,11 +28,14 @@ export async function freshPort() {
 /**
  * HTTP servers under test, per runtime, in the order they run (reversed every other repetition): each target's
  * pair of configurations sits side by side, so the two runs of a comparison are adjacent in time.
- * `kind` colours the chart.
+ * `kind` colours the chart. On Node, unicluster runs from the npm build and every program is JavaScript (what an
+ * `npm install` user runs; a TypeScript program would load Node's type stripper into each process); on Bun and
+ * Deno, which run TypeScript natively, from its sources.
  */
 export function httpConfigs(runtime) {
   const run = RUNTIMES[runtime].run;
   const ready = /READY \d+[^\n]*/;
+  const npm = runtime === "node" ? { BENCH_MODULE: npmModuleUrl() } : {};
   const reuseport = { NODE_CLUSTER_SCHED_POLICY: "reuseport" };
   const c = (id, kind, label, file, env) => ({ id, kind, label, file, env });
   const list = {
@@ -40,18 +44,18 @@ export function httpConfigs(runtime) {
         "uc-http-reuseport",
         "uc-http",
         "unicluster, node:http, SCHED_REUSEPORT",
-        "unicluster_http.ts",
-        reuseport,
+        "unicluster_http.mjs",
+        { ...npm, ...reuseport },
       ),
-      c("uc-http", "uc-http", "unicluster, node:http", "unicluster_http.ts"),
+      c("uc-http", "uc-http", "unicluster, node:http", "unicluster_http.mjs", npm),
       c("nc-http", "nc-http", "node:cluster, node:http", "node_cluster_http.mjs"),
-      c("single", "single", "single process, node:http", "single_native.ts"),
+      c("single", "single", "single process, node:http", "single_http.mjs"),
     ],
     bun: [
       c("reuseport", "reuseport", "hand-written Bun.spawn + Bun.serve reusePort", "reuseport_bun.ts"),
       c("uc-native", "uc-native", "unicluster, Bun.serve", "unicluster_native.ts"),
       c("nc-http", "nc-http", "Bun node:cluster, node:http", "node_cluster_http.mjs"),
-      c("uc-http", "uc-http", "unicluster, node:http", "unicluster_http.ts"),
+      c("uc-http", "uc-http", "unicluster, node:http", "unicluster_http.mjs"),
       c("single", "single", "single process, Bun.serve", "single_native.ts"),
       c("single-http", "single-http", "single process, node:http", "single_http.mjs"),
     ],
@@ -77,7 +81,7 @@ export function httpConfigs(runtime) {
       c("reuseport", "reuseport", "hand-written Deno.Command + Deno.serve reusePort", "reuseport_deno.ts"),
       c("uc-native", "uc-native", "unicluster, Deno.serve", "unicluster_native.ts"),
       c("nc-http", "nc-http", "Deno node:cluster, node:http", "node_cluster_http.mjs"),
-      c("uc-http", "uc-http", "unicluster, node:http", "unicluster_http.ts"),
+      c("uc-http", "uc-http", "unicluster, node:http", "unicluster_http.mjs"),
       c("single", "single", "single process, Deno.serve", "single_native.ts"),
       c("single-http", "single-http", "single process, node:http", "single_http.mjs"),
     ],

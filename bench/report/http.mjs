@@ -26,7 +26,10 @@ export function httpSection(data, lines) {
       `first. Figures: completed responses per second, median (min-max). "primary / workers CPU" is the CPU time of ` +
       `the process that was started (the primary, or the only process) and of all its children, in % of one core ` +
       `over the measured window; "server CPU per request" is their sum divided by the responses (medians over ` +
-      `runs). Listening sockets and keep-alive connections per process are read from /proc midway through each run.`,
+      `runs). Listening sockets and keep-alive connections per process are read from /proc midway through each run. ` +
+      `On Node, unicluster runs from the npm build and every server is a JavaScript program (a TypeScript one ` +
+      `loads Node's type stripper into every process); on Bun and Deno, which run TypeScript natively, unicluster ` +
+      `runs from its sources.`,
     "",
   );
   for (const runtime of Object.keys(RUNTIME_NAMES)) {

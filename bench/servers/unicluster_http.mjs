@@ -1,16 +1,20 @@
 // unicluster, 2 workers, each running a node:http server (round-robin by the primary on Node and Bun,
 // SO_REUSEPORT on Deno). The primary prints "READY <port>" once every worker listens.
-// Env: BENCH_PORT, BENCH_WORKERS (2), BENCH_REPLY ("hello" | "id"), NODE_CLUSTER_SCHED_POLICY (optional).
-import cluster from "../../mod.ts";
+// Env: BENCH_PORT, BENCH_WORKERS (2), BENCH_REPLY ("hello" | "id"), NODE_CLUSTER_SCHED_POLICY (optional),
+// BENCH_MODULE: the cluster module to load, unicluster's sources (../../mod.ts, the default) or the npm build's
+// mod.js. This file is JavaScript, as node_cluster_http.mjs is: on Node a TypeScript program loads Node's type
+// stripper into the primary and every worker.
 import http from "node:http";
 import process from "node:process";
+
+const { default: cluster } = await import(process.env.BENCH_MODULE ?? "../../mod.ts");
 
 const port = Number(process.env.BENCH_PORT ?? 8000);
 const workers = Number(process.env.BENCH_WORKERS ?? 2);
 
 if (cluster.isPrimary) {
   let listening = 0;
-  const modes: string[] = [];
+  const modes = [];
   cluster.on("listening", (_worker, address) => {
     modes.push(String(address.mode));
     if (++listening === workers) console.log(`READY ${port} mode=${modes.join(",")}`);
@@ -21,6 +25,6 @@ if (cluster.isPrimary) {
   );
   for (let i = 0; i < workers; i++) cluster.fork();
 } else {
-  const body = process.env.BENCH_REPLY === "id" ? String(cluster.worker!.id) : "hello world";
+  const body = process.env.BENCH_REPLY === "id" ? String(cluster.worker.id) : "hello world";
   http.createServer((_req, res) => res.end(body)).listen(port, "127.0.0.1");
 }

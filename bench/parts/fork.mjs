@@ -1,8 +1,8 @@
 // Part 3, fork latency: time from fork() to the worker's `online` and `listening` (bench/fork/), unicluster
 // against the runtime's own node:cluster, in two blocks run in opposite orders; then what importing unicluster
-// costs a fresh process. On Node and Bun, unicluster runs twice: from its TypeScript sources (what `deno add` and
-// a clone give) and from the npm build (what `npm install` and `bun add` give), built here into .tmp/bench-npm
-// (bench/lib/npm_build.mjs).
+// costs a fresh process. unicluster runs twice: from its TypeScript sources (what `deno add` and a clone give) and
+// from the npm build (what `npm install`, `bun add` and `deno add npm:unicluster` give), built here into
+// .tmp/bench-npm (bench/lib/npm_build.mjs).
 
 import { runResult } from "../lib/groups.mjs";
 import { npmModuleUrl } from "../lib/npm_build.mjs";
@@ -14,14 +14,12 @@ function forkConfigs(runtime) {
   const run = RUNTIMES[runtime].run;
   const file = "bench/fork/cluster_fork.mjs";
   const native = runtime === "bun" ? "Bun.serve" : "Deno.serve";
-  const npm = { BENCH_MODULE: runtime === "deno" ? undefined : npmModuleUrl() };
+  const npm = { BENCH_MODULE: npmModuleUrl() };
   const list = [
     { id: "uc-http", label: "unicluster (sources), node:http worker", file },
     { id: "nc-http", label: "node:cluster, node:http worker", file, env: { BENCH_MODULE: "node:cluster" } },
   ];
-  if (runtime !== "deno") {
-    list.push({ id: "uc-http-npm", label: "unicluster (npm build), node:http worker", file, env: npm });
-  }
+  list.push({ id: "uc-http-npm", label: "unicluster (npm build), node:http worker", file, env: npm });
   if (runtime !== "node") {
     list.push({
       id: "uc-native",
@@ -29,8 +27,6 @@ function forkConfigs(runtime) {
       file,
       env: { BENCH_SERVER: "native" },
     });
-  }
-  if (runtime === "bun") {
     list.push({
       id: "uc-native-npm",
       label: `unicluster (npm build), ${native} worker`,
@@ -69,8 +65,10 @@ export async function benchFork(runtime, results, { settings, checkDeadline, sav
     }
   }
   // What a worker pays to load unicluster itself (explains fork-to-online): import of mod.ts in a fresh process.
-  const variants = [{ id: "mod.ts", spec: "../../mod.ts" }];
-  if (runtime !== "deno") variants.push({ id: "npm build, mod.js", spec: npmModuleUrl() });
+  const variants = [{ id: "mod.ts", spec: "../../mod.ts" }, {
+    id: "npm build, mod.js",
+    spec: npmModuleUrl(),
+  }];
   for (const variant of variants) {
     const times = [];
     for (let i = 0; i < 5; i++) {

@@ -3,8 +3,8 @@
 // bench/scaling/ measures start-up time (first fork() to every worker listening), the primary's CPU over start-up
 // and its memory, the workers' mean memory, and a broadcast round trip; its RESULT line comes while the workers
 // still serve. At 8 workers this driver then sends short connections (a new connection per request) and counts
-// which worker answered each. On Node and Bun unicluster runs twice, from its TypeScript sources and from the npm
-// build (bench/lib/npm_build.mjs: what `npm install` and `bun add` give); Deno runs the sources (what JSR gives).
+// which worker answered each. unicluster runs twice, from its TypeScript sources (what JSR gives) and from the npm
+// build (bench/lib/npm_build.mjs: what `npm install`, `bun add` and `deno add npm:unicluster` give).
 // The implementations run back to back, in an order that changes every round (bench/lib/order.mjs).
 
 import { countConnections } from "../lib/connections.mjs";
@@ -22,10 +22,10 @@ export const DIST_WORKERS = 8;
 export function scalingConfigs(runtime) {
   const run = RUNTIMES[runtime].run;
   const file = "bench/scaling/unicluster_scale.mjs";
-  const list = [{ id: "uc", label: "unicluster (sources)", file }];
-  if (runtime !== "deno") {
-    list.push({ id: "uc-npm", label: "unicluster (npm build)", file, env: { BENCH_MODULE: npmModuleUrl() } });
-  }
+  const list = [
+    { id: "uc", label: "unicluster (sources)", file },
+    { id: "uc-npm", label: "unicluster (npm build)", file, env: { BENCH_MODULE: npmModuleUrl() } },
+  ];
   return [
     ...list,
     {

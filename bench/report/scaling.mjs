@@ -1,5 +1,4 @@
-// Section 7 of RESULTS.md: what each added worker costs, unicluster (from its sources and, on Node and Bun, from
-// the npm build) against the runtime's own node:cluster. Per runtime a table of every worker count and figure
+// Section 7 of RESULTS.md: what each added worker costs, unicluster (from its sources and from the npm build) against the runtime's own node:cluster. Per runtime a table of every worker count and figure
 // (medians over the runs, the ratio of each unicluster to node:cluster), the busiest worker's share of new
 // connections at 8 workers, and the cost per added worker (least-squares slopes). The figures and the fit are
 // shared with the chart (scaling_svg.mjs). Results from before the npm build was measured have "uc" and "nc" only.
@@ -184,8 +183,9 @@ export function scalingSection(data, lines) {
   const counts = workerCounts(data, runtimes[0]).join(", ");
   const npm = rows.some((s) => s.config === "uc-npm");
   const what = npm
-    ? "unicluster, from its TypeScript sources (what JSR, `deno add` and a clone give) and, on Node and Bun, " +
-      "from the npm build (what `npm install` and `bun add` give: the compiled bundle, nothing to type-strip),"
+    ? "unicluster, from its TypeScript sources (what JSR, `deno add` and a clone give) and from the npm build " +
+      "(what `npm install`, `bun add` and `deno add npm:unicluster` give: the compiled bundle, a few modules " +
+      "instead of some seventy, nothing to type-strip),"
     : "unicluster";
   const order = npm
     ? "The implementations run back to back, in an order that changes every round (abc, cba, bca, acb, cab, " +

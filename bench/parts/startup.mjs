@@ -2,9 +2,9 @@
 // bench/startup/fetch_id.mjs to the first successful HTTP response on its port, and to responses from both workers
 // (each answers with an id of its own), against the runtime's own way of starting 2 workers: `deno serve
 // --parallel` (DENO_JOBS=2) on Deno, and a hand-written node:cluster primary with 2 node:http workers
-// (bench/servers/node_cluster_http.mjs) on every runtime. On Node and Bun the npm build's command line is measured
-// too (`node <package>/cli.js`, `bun <package>/cli.js`: what `npx unicluster` and `bunx unicluster` run; see
-// bench/lib/npm_build.mjs). The port is polled every few milliseconds with a new connection per request; the
+// (bench/servers/node_cluster_http.mjs) on every runtime. The npm build's command line is measured too
+// (`node <package>/cli.js`, `bun <package>/cli.js`, `deno run -A <package>/cli.js`: what `npx unicluster`,
+// `bunx unicluster` and `deno run -A npm:unicluster/cli` run; see bench/lib/npm_build.mjs). The port is polled every few milliseconds with a new connection per request; the
 // process group is killed after each sample and gone before the next one starts.
 
 import { getOnce } from "../lib/connections.mjs";
@@ -28,13 +28,13 @@ export function startupConfigs(runtime) {
     label: `${runtime === "deno" ? "deno run -A" : runtime} cli.ts -w 2`,
     command: (port) => [rt.bin(), [...(runtime === "deno" ? ["run", "-A"] : []), "cli.ts", ...cliArgs(port)]],
   }];
-  if (runtime !== "deno") {
-    list.push({
-      id: "cli-npm",
-      label: `${runtime} cli.js -w 2 (npm build)`,
-      command: (port) => [rt.bin(), [npmCliPath(), ...cliArgs(port)]],
-    });
-  }
+  list.push({
+    id: "cli-npm",
+    label: `${runtime === "deno" ? "deno run -A" : runtime} cli.js -w 2 (npm build)`,
+    command: (
+      port,
+    ) => [rt.bin(), [...(runtime === "deno" ? ["run", "-A"] : []), npmCliPath(), ...cliArgs(port)]],
+  });
   if (runtime === "deno") {
     list.push({
       id: "deno-serve",

@@ -1,6 +1,6 @@
 // Section 8 of RESULTS.md: how long unicluster's command line takes from its start to the first HTTP answer and
 // to answers from both of its 2 workers, against `deno serve --parallel` and a hand-written node:cluster primary.
-// The command line runs from its sources (cli.ts) and, on Node and Bun, from the npm build (cli.js; results from
+// The command line runs from its sources (cli.ts) and from the npm build (cli.js; results from
 // before that was measured have the sources only). A first table gives the times of every command, a second the
 // ratios of each form of the command line to each of the others.
 
@@ -77,8 +77,9 @@ export function startupSection(data, lines) {
     `From starting \`cli.ts -w 2 --port P --host 127.0.0.1 ${module}\` (a module with a default ` +
       "`fetch` export; `node cli.ts`, `bun cli.ts`, `deno run -A cli.ts`" +
       (npm
-        ? "; on Node and Bun also the npm build's `cli.js`, what `npx unicluster` and `bunx unicluster` run: " +
-          "`node <package>/cli.js`, `bun <package>/cli.js`"
+        ? "; also the npm build's `cli.js`, what `npx unicluster`, `bunx unicluster` and " +
+          "`deno run -A npm:unicluster/cli` run: `node <package>/cli.js`, `bun <package>/cli.js`, " +
+          "`deno run -A <package>/cli.js`"
         : "") +
       ") to the first successful HTTP answer on the port, and to the first answer from a second worker (each " +
       "worker answers with an id of its own), against the same module under `deno serve --parallel` " +

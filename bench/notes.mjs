@@ -34,7 +34,10 @@ export const NOTES = {
       "each alternated; sending through the link's own `child.send` instead of `worker.send` gained about 2% more. " +
       "The part now runs unicluster from the npm build in a JavaScript program on Node and Bun. The figure has two " +
       "modes about 1.5x apart (both mechanisms, 340-420k and 560-620k msg/s), and the share of runs in the fast " +
-      "mode decides the median: 9 runs each.",
+      "mode decides the median: 9 runs each. Started in a session of their own (`setsid`, as this benchmark " +
+      "starts every program), unicluster's primary is often preempted (500-1,400 involuntary context switches in " +
+      "the one-way run, against 30-60 for child_process.fork's) while it sends; the same primary with a plain " +
+      "child (no unicluster in the worker) is not. Not found further.",
     "ipc:bun":
       "The primary's link (adapters/bun/child_link.ts) runs a completion callback in a microtask only when the " +
       "caller gave one. Since commit 9e3cbbc a worker's user message reaches its `process` listeners in the " +
@@ -88,6 +91,18 @@ export const NOTES = {
     "worker's `listen()` to its callback 6.5 -> 4 ms). A worker entry that loads only the worker's modules would " +
     "need top-level await in the entry, which `require()` of the package (or of mod.ts, as Node's conformance " +
     "harness here does) cannot load.",
+    "Start-up by how the library is installed (2026-12-07, evening). Deno loads the sources (what JSR gives) as " +
+    "some seventy modules, each looked up, read and compiled on its own; the npm build (`deno add " +
+    "npm:unicluster`) is one bundle: importing it 11 -> 6.6 ms, and fork to listening at Deno's own node:cluster " +
+    "(section 3), the cost per added worker too (section 7); the README's install section says so. An esbuild " +
+    "bundle of the sources that keeps ES module imports of the built-ins is about as fast, 0-1 ms ahead: what " +
+    "JSR would need to carry to give JSR users the same (JSR accepts JavaScript with its declarations, " +
+    "`@ts-self-types`), a change to how the package is published. Bun: the bundle's 170 KB take 4 ms to " +
+    "load with the built-ins already loaded (Bun keeps a transpiled copy of files over 50 KB, which saves 5-6 " +
+    "ms here, so what is left is JavaScriptCore parsing it); a bundle without the Deno adapter, 135 KB, loads " +
+    "0.5 ms sooner. Together with node:net and node:dgram (2.2 ms) that is the difference to Bun's node:cluster, " +
+    "whose worker code ships inside Bun. On Node a bundle without the other runtimes' adapters loads no faster " +
+    "(compile-cached, 2.8 ms either way).",
     "Deno's IPC, 1 MiB message and broadcast (2026-12-07). The Deno adapter's channel is a unix socket of its " +
     "own (`Deno.Command` gives a child no extra file descriptors). Since commit fbee95c a Deno worker's end of " +
     "it is a native `Deno.connect` socket (adapters/deno/unix_socket.ts) where it was node:net: one message to " +

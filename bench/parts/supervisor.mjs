@@ -25,7 +25,9 @@ function supervisorConfigs(runtime) {
         label: `unicluster, ${name}`,
         env,
         ready: READY,
-        command: () => run(`bench/servers/unicluster_${server === "http" ? "http" : "native"}.ts`),
+        // The sources, as supervised_http.ts loads them: the two sides of the comparison load the same files.
+        command: () =>
+          run(server === "http" ? "bench/servers/unicluster_http.mjs" : "bench/servers/unicluster_native.ts"),
       },
       {
         id: `supervised-${server}`,

@@ -14,11 +14,12 @@
 // supervisor (requests/s with and without supervise(), rolling reload duration and failed requests), scaling
 // (2, 8, 32 and 64 workers: time to listening, the primary's CPU and memory, memory per worker, a broadcast round
 // trip, and at 8 workers how evenly new connections spread), startup (from starting cli.ts -w 2 to the first HTTP
-// answer and to answers from both workers, against deno serve --parallel and a hand-written node:cluster). On Node
-// and Bun, fork, scaling and startup measure unicluster twice: from its sources and from the npm build (built into
-// .tmp/bench-npm by bench/lib/npm_build.mjs).
+// answer and to answers from both workers, against deno serve --parallel and a hand-written node:cluster). Fork,
+// scaling and startup measure unicluster twice: from its sources and from the npm build (built into
+// .tmp/bench-npm by bench/lib/npm_build.mjs); http and ipc use the npm build on Node.
 // Only a full run (all parts, all runtimes, not --quick) writes bench/RESULTS.md and the charts in bench/; partial
-// and quick runs write them into the output directory (bench/out/) instead.
+// and quick runs write them into the output directory (bench/out/) instead. A run in which any measurement failed
+// ends with a line naming them and exit code 1 (RESULTS.md lists them too).
 //
 // Options: --reps N (4), --duration S (5), --warmup S (2), --threads N (2), --connections N (50),
 //          --forks N (10 per block, 2 blocks), --dist N (1000), --reloads N (3), --max-minutes M (60), --out DIR,
@@ -180,12 +181,32 @@ async function main() {
     `done in ${(results.elapsedSeconds / 60).toFixed(1)} min: ${join(dir, "RESULTS.md")} and its charts` +
       (full ? "" : " (a partial or --quick run writes to the output directory, not bench/)"),
   );
+  const failed = failedRuns(results);
+  if (failed.length > 0) {
+    // The report lists them too, but a run that lost rows must not pass for a complete one.
+    console.error(`${failed.length} run(s) failed: ${[...new Set(failed)].join(", ")}`);
+    process.exitCode = 1;
+  }
+}
+
+/** Where a run failed: "<part> <runtime> <configuration>" for every sample that holds an error. */
+function failedRuns(results) {
+  const failed = [];
+  for (const [part, samples] of Object.entries(results)) {
+    if (!Array.isArray(samples)) continue;
+    for (const sample of samples) {
+      if (typeof sample?.error === "string") {
+        failed.push(`${part} ${sample.runtime} ${sample.config ?? sample.id ?? ""}`);
+      }
+    }
+  }
+  return failed;
 }
 
 main().then(
   () => {
     killAll();
-    process.exit(0);
+    process.exit(process.exitCode ?? 0);
   },
   (error) => {
     console.error(error?.stack ?? error);

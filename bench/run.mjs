@@ -16,7 +16,7 @@
 // trip, and at 8 workers how evenly new connections spread), startup (from starting cli.ts -w 2 to the first HTTP
 // answer and to answers from both workers, against deno serve --parallel and a hand-written node:cluster). Fork,
 // scaling and startup measure unicluster twice: from its sources and from the npm build (built into
-// .tmp/bench-npm by bench/lib/npm_build.mjs); http and ipc use the npm build on Node.
+// .tmp/bench-npm by bench/lib/npm_build.mjs); http uses the npm build on Node, ipc on Node and Bun.
 // Only a full run (all parts, all runtimes, not --quick) writes bench/RESULTS.md and the charts in bench/; partial
 // and quick runs write them into the output directory (bench/out/) instead. A run in which any measurement failed
 // ends with a line naming them and exit code 1 (RESULTS.md lists them too).

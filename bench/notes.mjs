@@ -93,8 +93,9 @@ export const NOTES = {
     "harness here does) cannot load.",
     "Start-up by how the library is installed (2026-12-07, evening). Deno loads the sources (what JSR gives) as " +
     "some seventy modules, each looked up, read and compiled on its own; the npm build (`deno add " +
-    "npm:unicluster`) is one bundle: importing it 11 -> 6.6 ms, and fork to listening at Deno's own node:cluster " +
-    "(section 3), the cost per added worker too (section 7); the README's install section says so. An esbuild " +
+    "npm:unicluster`) is one bundle: importing it 11-13 -> 6.6-7.4 ms; fork to listening 1.02x and 1.03x the " +
+    "time of Deno's node:cluster in two full runs (the sources 1.16x and 1.11x), the cost per added worker 24.3 " +
+    "and 24.9 ms against 24.2 and 23.6 (section 7); the README's install section says so. An esbuild " +
     "bundle of the sources that keeps ES module imports of the built-ins is about as fast, 0-1 ms ahead: what " +
     "JSR would need to carry to give JSR users the same (JSR accepts JavaScript with its declarations, " +
     "`@ts-self-types`), a change to how the package is published. Bun: the bundle's 170 KB take 4 ms to " +

@@ -1,4 +1,5 @@
-// Section 7 of RESULTS.md: what each added worker costs, unicluster (from its sources and from the npm build) against the runtime's own node:cluster. Per runtime a table of every worker count and figure
+// Section 7 of RESULTS.md: what each added worker costs, unicluster (from its sources and from the npm build)
+// against the runtime's own node:cluster. Per runtime a table of every worker count and figure
 // (medians over the runs, the ratio of each unicluster to node:cluster), the busiest worker's share of new
 // connections at 8 workers, and the cost per added worker (least-squares slopes). The figures and the fit are
 // shared with the chart (scaling_svg.mjs). Results from before the npm build was measured have "uc" and "nc" only.

@@ -1,7 +1,7 @@
 // Section 8 of RESULTS.md: how long unicluster's command line takes from its start to the first HTTP answer and
 // to answers from both of its 2 workers, against `deno serve --parallel` and a hand-written node:cluster primary.
-// The command line runs from its sources (cli.ts) and from the npm build (cli.js; results from
-// before that was measured have the sources only). A first table gives the times of every command, a second the
+// The command line runs from its sources (cli.ts) and from the npm build (cli.js; results from before that was
+// measured have the sources only). A first table gives the times of every command, a second the
 // ratios of each form of the command line to each of the others.
 
 import { median, ms, range, ratio, RUNTIME_NAMES, stats } from "./stats.mjs";

@@ -196,6 +196,23 @@ describe("Deno adapter", () => {
     },
   );
 
+  test(
+    "a worker that sends, disconnects and ends before the primary took its connection: the message still arrives",
+    onDeno,
+    async () => {
+      const { recorded } = start({ exec: fixturePath("deno_send_and_leave") });
+      // The primary is busy while the worker starts, sends and ends: its connection waits in the endpoint's queue
+      // when the primary hears of the exit.
+      const busyUntil = Date.now() + 1500;
+      while (Date.now() < busyUntil) {
+        // Blocks the event loop on purpose.
+      }
+      assert.deepEqual(await recorded.messages.next("left"), { op: "left" });
+      assert.deepEqual(await within(recorded.exit, "the exit"), [0, null]);
+      assert.deepEqual(recorded.log, ["spawn", "disconnect", "exit:0:null"]);
+    },
+  );
+
   test("a missing executable: error, disconnect, then exit(-2, null), all asynchronous", onDeno, async () => {
     const { link, recorded } = start({ execPath: "/nonexistent/deno" });
     assert.deepEqual(recorded.log, []);

@@ -136,9 +136,12 @@ export class DenoChildLink extends ChildLinkBase {
       else this.#channel.attach(peer.socket, peer.received);
     });
     child.status.then((status) => {
-      // A worker that never connected (it failed early): stop waiting, which closes the channel.
-      this.#pending?.cancel();
       this.reportExited(status.code, status.signal);
+      if (this.#pending === undefined) return;
+      // A worker that never connected (it failed early): stop waiting, which closes the channel. Only once the
+      // endpoint has given up every connection queued on it: the worker may have connected, sent and ended while
+      // this process was busy, and its messages come before its disconnect and exit.
+      void sharedChannelAcceptor().settled().then(() => this.#pending?.cancel());
     });
   }
 

@@ -12,7 +12,7 @@ import { Buffer } from "node:buffer";
 import net from "node:net";
 import { makePrivateEndpoint } from "../private_endpoint.ts";
 import { randomHex, sameBytes } from "../secret.ts";
-import { FrameReader } from "./framing.ts";
+import { encodeFrame, FrameReader } from "./framing.ts";
 
 /** A worker's connection after its hello was accepted. */
 export interface AcceptedPeer {
@@ -20,6 +20,8 @@ export interface AcceptedPeer {
   socket: net.Socket;
   /** Bytes that arrived after the hello. */
   received: Buffer;
+  /** The connection's place in the order the server accepted them (0 for the first). */
+  number: number;
 }
 
 /** A worker the server waits for. */
@@ -52,6 +54,15 @@ const listen = net.Server.prototype.listen;
 /** The largest hello accepted: an id and a 64-character token need far less. */
 const HELLO_LIMIT = 4096;
 
+/** The id under which the acceptor waits for its own probe (workers have ids from 1, relays -1). */
+const PROBE_ID = -2;
+
+/** Someone waiting until every connection accepted before `before` has had its hello decided. */
+interface Settling {
+  before: number;
+  resolve(): void;
+}
+
 /** The primary's end: one listening socket that all workers connect to, each proving itself with its token. */
 export class ChannelAcceptor {
   #options: ChannelAcceptorOptions;
@@ -60,6 +71,11 @@ export class ChannelAcceptor {
   #removeEndpoint: (() => void) | undefined;
   /** Waiting workers by id; several clusters in one process share the server, so an id may wait twice. */
   #expected = new Map<number, Expected[]>();
+  /** How many connections the server has accepted; each gets the count before it as its number. */
+  #acceptedCount = 0;
+  /** The numbers of accepted connections whose hello has not been decided (matched or dropped) yet. */
+  #undecided = new Set<number>();
+  #settling: Settling[] = [];
 
   /** Makes a server; it listens on the first {@link ChannelAcceptor.open} (or `path`). */
   constructor(options: ChannelAcceptorOptions = {}) {
@@ -117,6 +133,31 @@ export class ChannelAcceptor {
     };
   }
 
+  /**
+   * Resolves once every connection made to the endpoint before this call has been accepted and its hello decided.
+   * A worker may connect, send, leave and end before this process has taken its connection from the endpoint's
+   * queue: its exit must not be taken for a worker that never connected. The queue is first in, first out, so a
+   * connection of the acceptor's own, made now, comes after all of those; once it is accepted, only their hellos
+   * are left to read.
+   */
+  settled(): Promise<void> {
+    if (this.#server === undefined) return Promise.resolve();
+    const token = newToken();
+    const probe = this.expect(PROBE_ID, token);
+    const socket = net.connect(this.#path!);
+    socket.on("error", () => probe.cancel());
+    socket.end(encodeFrame({ id: PROBE_ID, token }, "json"));
+    return probe.connection.then((peer) => {
+      socket.destroy();
+      peer?.socket.destroy();
+      if (peer === null) return;
+      return new Promise<void>((resolve) => {
+        this.#settling.push({ before: peer.number, resolve });
+        this.#wakeSettling();
+      });
+    });
+  }
+
   /** Stops listening (removing the socket file where there is one); workers still waiting get null. */
   close(): void {
     const server = this.#server;
@@ -129,9 +170,26 @@ export class ChannelAcceptor {
     const waiting = [...this.#expected.values()].flat();
     this.#expected.clear();
     for (const entry of waiting) entry.resolve(null);
+    this.#undecided.clear();
+    this.#wakeSettling();
+  }
+
+  /** Resolves the waits of {@link ChannelAcceptor.settled} whose connections have all been decided. */
+  #wakeSettling(): void {
+    if (this.#settling.length === 0) return;
+    const first = Math.min(...this.#undecided);
+    const done = this.#settling.filter((wait) => wait.before <= first);
+    this.#settling = this.#settling.filter((wait) => wait.before > first);
+    for (const wait of done) wait.resolve();
   }
 
   #accept(socket: net.Socket): void {
+    const number = this.#acceptedCount++;
+    this.#undecided.add(number);
+    const decided = () => {
+      this.#undecided.delete(number);
+      this.#wakeSettling();
+    };
     const reader = new FrameReader(HELLO_LIMIT);
     const ignore = () => {};
     let settled = false;
@@ -142,6 +200,7 @@ export class ChannelAcceptor {
       socket.off("data", onData);
       socket.destroy();
       this.#options.onReject?.(reason);
+      decided();
     };
     const timer = setTimeout(() => drop("no hello in time"), this.#options.helloTimeout ?? 10_000);
     (timer as { unref?: () => void }).unref?.();
@@ -167,7 +226,8 @@ export class ChannelAcceptor {
       socket.off("data", onData);
       socket.off("close", onClose);
       socket.pause();
-      entry.resolve({ socket, received: reader.take() });
+      entry.resolve({ socket, received: reader.take(), number });
+      decided();
     };
     const onClose = () => drop("closed before its hello");
     socket.on("error", ignore);

@@ -4,20 +4,13 @@
 import cluster from "node:cluster";
 import http from "node:http";
 import process from "node:process";
+import { startPrimary } from "./_primary.mjs";
 
 const port = Number(process.env.BENCH_PORT ?? 8000);
 const workers = Number(process.env.BENCH_WORKERS ?? 2);
 
 if (cluster.isPrimary) {
-  let listening = 0;
-  cluster.on("listening", () => {
-    if (++listening === workers) console.log(`READY ${port}`);
-  });
-  cluster.on(
-    "exit",
-    (worker, code, signal) => console.error(`worker ${worker.id} exited (${signal ?? code})`),
-  );
-  for (let i = 0; i < workers; i++) cluster.fork();
+  startPrimary(cluster, port, workers);
 } else {
   const body = process.env.BENCH_REPLY === "id" ? String(cluster.worker.id) : "hello world";
   http.createServer((_req, res) => res.end(body)).listen(port, "127.0.0.1");

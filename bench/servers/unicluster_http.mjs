@@ -6,6 +6,7 @@
 // stripper into the primary and every worker.
 import http from "node:http";
 import process from "node:process";
+import { startPrimary } from "./_primary.mjs";
 
 const { default: cluster } = await import(process.env.BENCH_MODULE ?? "../../mod.ts");
 
@@ -13,17 +14,7 @@ const port = Number(process.env.BENCH_PORT ?? 8000);
 const workers = Number(process.env.BENCH_WORKERS ?? 2);
 
 if (cluster.isPrimary) {
-  let listening = 0;
-  const modes = [];
-  cluster.on("listening", (_worker, address) => {
-    modes.push(String(address.mode));
-    if (++listening === workers) console.log(`READY ${port} mode=${modes.join(",")}`);
-  });
-  cluster.on(
-    "exit",
-    (worker, code, signal) => console.error(`worker ${worker.id} exited (${signal ?? code})`),
-  );
-  for (let i = 0; i < workers; i++) cluster.fork();
+  startPrimary(cluster, port, workers);
 } else {
   const body = process.env.BENCH_REPLY === "id" ? String(cluster.worker.id) : "hello world";
   http.createServer((_req, res) => res.end(body)).listen(port, "127.0.0.1");

@@ -4,22 +4,13 @@
 import cluster from "../../mod.ts";
 import http from "node:http";
 import process from "node:process";
+import { startPrimary } from "./_primary.mjs";
 
 const port = Number(process.env.BENCH_PORT ?? 8000);
 const workers = Number(process.env.BENCH_WORKERS ?? 2);
 
 if (cluster.isPrimary) {
-  let listening = 0;
-  const modes: string[] = [];
-  cluster.on("listening", (_worker, address) => {
-    modes.push(String(address.mode));
-    if (++listening === workers) console.log(`READY ${port} mode=${modes.join(",")}`);
-  });
-  cluster.on(
-    "exit",
-    (worker, code, signal) => console.error(`worker ${worker.id} exited (${signal ?? code})`),
-  );
-  for (let i = 0; i < workers; i++) cluster.fork();
+  startPrimary(cluster, port, workers);
 } else {
   const body = process.env.BENCH_REPLY === "id" ? String(cluster.worker!.id) : "hello world";
   const g = globalThis as {

@@ -36,6 +36,7 @@ export function httpConfigs(runtime) {
   const run = RUNTIMES[runtime].run;
   const ready = /READY \d+[^\n]*/;
   const npm = runtime === "node" ? { BENCH_MODULE: npmModuleUrl() } : {};
+  const nodeCluster = { BENCH_MODULE: "node:cluster" };
   const reuseport = { NODE_CLUSTER_SCHED_POLICY: "reuseport" };
   const c = (id, kind, label, file, env) => ({ id, kind, label, file, env });
   const list = {
@@ -44,18 +45,18 @@ export function httpConfigs(runtime) {
         "uc-http-reuseport",
         "uc-http",
         "unicluster, node:http, SCHED_REUSEPORT",
-        "unicluster_http.mjs",
+        "cluster_http.mjs",
         { ...npm, ...reuseport },
       ),
-      c("uc-http", "uc-http", "unicluster, node:http", "unicluster_http.mjs", npm),
-      c("nc-http", "nc-http", "node:cluster, node:http", "node_cluster_http.mjs"),
+      c("uc-http", "uc-http", "unicluster, node:http", "cluster_http.mjs", npm),
+      c("nc-http", "nc-http", "node:cluster, node:http", "cluster_http.mjs", nodeCluster),
       c("single", "single", "single process, node:http", "single_http.mjs"),
     ],
     bun: [
       c("reuseport", "reuseport", "hand-written Bun.spawn + Bun.serve reusePort", "reuseport_bun.ts"),
       c("uc-native", "uc-native", "unicluster, Bun.serve", "unicluster_native.ts"),
-      c("nc-http", "nc-http", "Bun node:cluster, node:http", "node_cluster_http.mjs"),
-      c("uc-http", "uc-http", "unicluster, node:http", "unicluster_http.mjs"),
+      c("nc-http", "nc-http", "Bun node:cluster, node:http", "cluster_http.mjs", nodeCluster),
+      c("uc-http", "uc-http", "unicluster, node:http", "cluster_http.mjs"),
       c("single", "single", "single process, Bun.serve", "single_native.ts"),
       c("single-http", "single-http", "single process, node:http", "single_http.mjs"),
     ],
@@ -80,8 +81,8 @@ export function httpConfigs(runtime) {
       },
       c("reuseport", "reuseport", "hand-written Deno.Command + Deno.serve reusePort", "reuseport_deno.ts"),
       c("uc-native", "uc-native", "unicluster, Deno.serve", "unicluster_native.ts"),
-      c("nc-http", "nc-http", "Deno node:cluster, node:http", "node_cluster_http.mjs"),
-      c("uc-http", "uc-http", "unicluster, node:http", "unicluster_http.mjs"),
+      c("nc-http", "nc-http", "Deno node:cluster, node:http", "cluster_http.mjs", nodeCluster),
+      c("uc-http", "uc-http", "unicluster, node:http", "cluster_http.mjs"),
       c("single", "single", "single process, Deno.serve", "single_native.ts"),
       c("single-http", "single-http", "single process, node:http", "single_http.mjs"),
     ],

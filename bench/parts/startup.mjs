@@ -2,10 +2,11 @@
 // bench/startup/fetch_id.mjs to the first successful HTTP response on its port, and to responses from both workers
 // (each answers with an id of its own), against the runtime's own way of starting 2 workers: `deno serve
 // --parallel` (DENO_JOBS=2) on Deno, and a hand-written node:cluster primary with 2 node:http workers
-// (bench/servers/node_cluster_http.mjs) on every runtime. The npm build's command line is measured too
-// (`node <package>/cli.js`, `bun <package>/cli.js`, `deno run -A <package>/cli.js`: what `npx unicluster`,
-// `bunx unicluster` and `deno run -A npm:unicluster/cli` run; see bench/lib/npm_build.mjs). The port is polled every few milliseconds with a new connection per request; the
-// process group is killed after each sample and gone before the next one starts.
+// (bench/servers/cluster_http.mjs with node:cluster) on every runtime. The npm build's command line is measured
+// too (`node <package>/cli.js`, `bun <package>/cli.js`, `deno run -A <package>/cli.js`: what `npx unicluster`,
+// `bunx unicluster` and `deno run -A npm:unicluster/cli` run; see bench/lib/npm_build.mjs). The port is polled
+// every few milliseconds with a new connection per request; the process group is killed after each sample and
+// gone before the next one starts.
 
 import { getOnce } from "../lib/connections.mjs";
 import { sleep, spawnGroup, stopGroup } from "../lib/groups.mjs";
@@ -49,8 +50,8 @@ export function startupConfigs(runtime) {
   list.push({
     id: "nc",
     label: `hand-written ${runtime === "node" ? "" : `${rt.name} `}node:cluster, 2 node:http workers`,
-    env: { BENCH_WORKERS: "2", BENCH_REPLY: "id" },
-    command: () => rt.run("bench/servers/node_cluster_http.mjs"),
+    env: { BENCH_WORKERS: "2", BENCH_REPLY: "id", BENCH_MODULE: "node:cluster" },
+    command: () => rt.run("bench/servers/cluster_http.mjs"),
   });
   return list;
 }

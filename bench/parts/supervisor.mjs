@@ -27,7 +27,7 @@ function supervisorConfigs(runtime) {
         ready: READY,
         // The sources, as supervised_http.ts loads them: the two sides of the comparison load the same files.
         command: () =>
-          run(server === "http" ? "bench/servers/unicluster_http.mjs" : "bench/servers/unicluster_native.ts"),
+          run(server === "http" ? "bench/servers/cluster_http.mjs" : "bench/servers/unicluster_native.ts"),
       },
       {
         id: `supervised-${server}`,

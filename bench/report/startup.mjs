@@ -84,9 +84,9 @@ export function startupSection(data, lines) {
       ") to the first successful HTTP answer on the port, and to the first answer from a second worker (each " +
       "worker answers with an id of its own), against the same module under `deno serve --parallel` " +
       "(DENO_JOBS=2) and a hand-written node:cluster primary with 2 node:http workers " +
-      "(bench/servers/node_cluster_http.mjs). The port is polled with a new connection every 5 ms; the whole " +
-      "process group is killed after each sample and gone before the next. One untimed start of each command " +
-      `first (module caches), then ${reps} rounds, ` +
+      "(bench/servers/cluster_http.mjs with node:cluster). The port is polled with a new connection every 5 ms; " +
+      "the whole process group is killed after each sample and gone before the next. One untimed start of each " +
+      `command first (module caches), then ${reps} rounds, ` +
       (npm
         ? "in an order that changes every round (abc, cba, bca, acb, cab, bac: over six rounds each goes first, " +
           "in between and last twice); "

@@ -1,9 +1,9 @@
-// unicluster, 2 workers, each running a node:http server (round-robin by the primary on Node and Bun,
-// SO_REUSEPORT on Deno). The primary prints "READY <port>" once every worker listens.
+// A cluster of 2 node:http workers: unicluster's (round-robin by the primary on Node and Bun, SO_REUSEPORT on
+// Deno) or the runtime's own node:cluster. The primary prints "READY <port>" once every worker listens.
 // Env: BENCH_PORT, BENCH_WORKERS (2), BENCH_REPLY ("hello" | "id"), NODE_CLUSTER_SCHED_POLICY (optional),
-// BENCH_MODULE: the cluster module to load, unicluster's sources (../../mod.ts, the default) or the npm build's
-// mod.js. This file is JavaScript, as node_cluster_http.mjs is: on Node a TypeScript program loads Node's type
-// stripper into the primary and every worker.
+// BENCH_MODULE: the cluster module to load, unicluster's sources (../../mod.ts, the default), the npm build's
+// mod.js, or the runtime's own "node:cluster". This file is JavaScript: on Node a TypeScript program loads
+// Node's type stripper into the primary and every worker.
 import http from "node:http";
 import process from "node:process";
 import { startPrimary } from "./_primary.mjs";

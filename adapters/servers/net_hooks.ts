@@ -18,6 +18,7 @@ import type { ServerAddress, ServerBridge, ServerReply, ServerRequest } from "..
 import { makePrivateEndpoint } from "../ipc/private_endpoint.ts";
 import { dnsModule, httpModule } from "../shared/lazy_builtin.ts";
 import { Drain } from "./drain.ts";
+import { acceptHandedOver, refuseStranger } from "./handed_over.ts";
 import { type ListenOptions, parseListenArguments, serverRequest } from "./listen_args.ts";
 import { refusal } from "./native.ts";
 
@@ -154,7 +155,7 @@ function listenShared(
     } else {
       Object.defineProperty(server, "address", { value: () => ({ ...shared }), configurable: true });
     }
-    bridge.onConnection(request.key, (socket) => acceptHandedOver(server, socket as net.Socket));
+    bridge.onConnection(request.key, (connection) => acceptHandedOver(server, connection));
     const endpoint = makePrivateEndpoint("rr");
     server.once("close", endpoint.remove);
     server.prependListener("connection", refuseStranger);
@@ -206,63 +207,6 @@ function closeGracefully(server: net.Server, stopSharing: () => void, done: () =
       done();
     });
   });
-}
-
-/** Connections the primary handed over, on their way to the server's `connection` listeners. */
-const handedOver = new WeakSet<object>();
-
-/**
- * Closes a connection that came in on a round-robin server's own endpoint: its connections come from the primary
- * only, and a Linux abstract socket has no file permissions, so any local user could connect to it (for a server
- * on a unix socket path the user keeps private, that would go around the path's permissions).
- */
-function refuseStranger(socket: net.Socket): void {
-  if (!handedOver.delete(socket)) socket.destroy();
-}
-
-/** What net.Server's accept path reads from the server (http.Server sets `noDelay: true` by default). */
-interface AcceptOptions {
-  noDelay?: boolean;
-  keepAlive?: boolean;
-  keepAliveInitialDelay?: number;
-  maxConnections?: number;
-  _connections?: number;
-}
-
-/**
- * Takes a connection the primary handed over as net.Server's own accept path would: the server's `noDelay` and
- * `keepAlive` socket options (without TCP_NODELAY, a response written in two parts waits ~40 ms for the client's
- * delayed ACK), `maxConnections`, and the connection count that `getConnections()` and `close()` rely on (the
- * runtime's socket decrements it when it closes).
- */
-function acceptHandedOver(server: net.Server, socket: net.Socket): boolean {
-  const options = server as unknown as AcceptOptions;
-  // A full server refuses (the primary gives the connection to another worker), as Node's worker does.
-  if (options.maxConnections !== undefined && (options._connections ?? 0) >= options.maxConnections) {
-    return false;
-  }
-  socket = asSocket(socket);
-  if (options.noDelay) socket.setNoDelay(true);
-  if (options.keepAlive) socket.setKeepAlive(true, options.keepAliveInitialDelay ?? 0);
-  // As Node's cluster worker does on accept: the socket counts against the server, which then waits for it on close.
-  if (typeof options._connections === "number") {
-    options._connections++;
-    (socket as { _server?: net.Server })._server = server;
-  }
-  (socket as { server?: net.Server }).server = server;
-  // As the server's own accept would make it (http.Server keeps half-closed connections open).
-  socket.allowHalfOpen = (server as unknown as { allowHalfOpen?: boolean }).allowHalfOpen === true;
-  handedOver.add(socket);
-  // Served once the worker has answered for it (the answer follows this return): the primary, which hands a
-  // worker its next connection only after that answer, need not wait for the server's connection listeners.
-  queueMicrotask(() => server.emit("connection", socket));
-  return true;
-}
-
-/** A connection as a socket: a Node primary hands over the raw handle its listener accepted, as Node's does. */
-function asSocket(connection: net.Socket): net.Socket {
-  if (connection instanceof net.Socket) return connection;
-  return new net.Socket({ handle: connection, readable: true, writable: true } as net.SocketConstructorOpts);
 }
 
 function reportedAddress(server: net.Server, request: ServerRequest, reply: ServerReply): ServerAddress {

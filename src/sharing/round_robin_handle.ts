@@ -86,6 +86,12 @@ export class RoundRobinHandle<W> implements PortHandle<W> {
   /** A new connection: to the first free worker, or it waits for one. */
   distribute(socket: unknown): void {
     if (this.#all.length === 0) return dropConnection(socket);
+    // The common case, no connection waiting and a worker free: straight to it (no worker has refused it yet).
+    const worker = this.#waiting.length === 0 ? this.#nextFree(undefined) : undefined;
+    if (worker !== undefined) {
+      this.#free.delete(worker);
+      return this.#send(worker, socket);
+    }
     this.#waiting.push(socket);
     this.#dispatch();
   }

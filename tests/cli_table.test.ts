@@ -164,6 +164,18 @@ describe("the live screen", () => {
     assert.equal(out.writes.length, count, "no redraw after close");
   });
 
+  test("after the terminal narrows, the erase goes up over the rows the old table now wraps onto", () => {
+    const out = terminal();
+    const wide = `\x1b[1m${"w".repeat(30)}\x1b[0m`;
+    const screen = new LiveScreen(out, () => ["head", wide]);
+    screen.refresh();
+    out.columns = 12;
+    screen.print(["line"]);
+    assert.equal(out.writes[1].slice(0, 8), "\r\x1b[4A\x1b[J", "head: 1 row; 30 columns at 12: 3 rows");
+    screen.close();
+    assert.equal(out.writes[2], "\r\x1b[4A\x1b[J", "the table drawn at 12 columns takes 4 rows too");
+  });
+
   test("a terminal that does not tell its size: 80 columns, no height limit", () => {
     const sizes: unknown[] = [];
     const screen = new LiveScreen({ write: () => {} }, (size) => {

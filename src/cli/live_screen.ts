@@ -87,8 +87,17 @@ export class LiveScreen {
     this.#drawn = table;
   }
 
+  /**
+   * Up over the table as the terminal shows it now: a terminal made narrower since the table was drawn wraps its
+   * longer lines onto more rows (terminals reflow on resize), which erasing by the line count would leave behind.
+   */
   #erase(): string {
-    return `\r${up(this.#drawn.length)}${CLEAR_DOWN}`;
+    const { width } = this.#size();
+    const rows = this.#drawn.reduce(
+      (sum, line) => sum + Math.max(1, Math.ceil(visibleLength(line) / width)),
+      0,
+    );
+    return `\r${up(rows)}${CLEAR_DOWN}`;
   }
 
   #size(): ScreenSize {
@@ -98,6 +107,21 @@ export class LiveScreen {
       height: typeof rows === "number" && rows > 1 ? rows - 1 : undefined,
     };
   }
+}
+
+/**
+ * The columns a line takes: one per code point (the table is drawn in narrow characters), escape sequences (the
+ * colours: ESC, `[`, parameters, a final letter) none.
+ */
+function visibleLength(line: string): number {
+  let length = 0;
+  let escape = false;
+  for (const char of line) {
+    if (escape) escape = char === "[" || char < "@" || char > "~";
+    else if (char === "\x1b") escape = true;
+    else length++;
+  }
+  return length;
 }
 
 function same(a: readonly string[], b: readonly string[]): boolean {

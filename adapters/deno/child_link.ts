@@ -206,7 +206,7 @@ export class DenoChildLink extends ChildLinkBase {
   }
 
   /** The worker took a relayed socket (join it) or refused it (it stays the primary's, untouched). */
-  override release(handle: unknown, taken: boolean): void {
+  release(handle: unknown, taken: boolean): void {
     const relay = this.#relays.get(handle);
     this.#relays.delete(handle);
     if (taken) relay?.take();

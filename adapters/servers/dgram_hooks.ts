@@ -190,10 +190,10 @@ function relaySend(
   else [callback, port, address] = [port, offset, length];
   if (typeof address === "function") [callback, address] = [address, undefined];
   const to = typeof address === "string" ? address : type === "udp6" ? "::1" : "127.0.0.1";
-  const data = toBuffer(buffer).toString("base64");
+  const bytes = toBuffer(buffer);
   const sending: Promise<DatagramSent> = disconnected()
     ? Promise.resolve({ bytes: 0, errno: "ERR_SOCKET_DGRAM_NOT_RUNNING", error: "Not running" })
-    : bridge.sendDatagram(key, data, Number(port), to);
+    : bridge.sendDatagram(key, bytes.toString("base64"), Number(port), to);
   sending.then((sent) => {
     const error = sent.errno === undefined ? null : withCode(new Error(sent.error ?? sent.errno), sent.errno);
     if (typeof callback === "function") callback(error, sent.bytes);

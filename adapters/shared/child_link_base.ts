@@ -109,15 +109,6 @@ export abstract class ChildLinkBase implements ChildLink {
     return this.#exit !== undefined;
   }
 
-  /** Lets go of the primary's copy of a socket the worker took (a refused one stays as it is). */
-  release(handle: unknown, taken: boolean): void {
-    if (!taken) return;
-    // A socket, or on Node the raw handle the primary's listener accepted (see servers/net_ports.ts).
-    const held = handle as { destroy?: () => void; close?: () => void } | undefined;
-    if (typeof held?.destroy === "function") held.destroy();
-    else held?.close?.();
-  }
-
   /** Sends a signal; false once the process has ended or when it cannot be signalled. */
   kill(signal: string): boolean {
     if (this.#exit !== undefined) return false;

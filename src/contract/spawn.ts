@@ -110,8 +110,9 @@ export interface ChildLink {
   /** Sends a signal; returns false if the process could not be signalled (already dead). */
   kill(signal: string): boolean;
   /**
-   * The primary is done with a socket it sent with `keepOpen`: the worker took it (`taken`: the primary's copy is
-   * let go), or refused it (the socket stays the primary's, as it was).
+   * The primary is done with a socket it sent with `keepOpen`: the worker took it (`taken`), or refused it (the
+   * socket stays the primary's, as it was). Without this method, the core closes the primary's copy of a socket
+   * the worker took.
    */
-  release(handle: unknown, taken: boolean): void;
+  release?(handle: unknown, taken: boolean): void;
 }

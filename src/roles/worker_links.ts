@@ -9,6 +9,7 @@ import type { ChildLink } from "../contract/spawn.ts";
 import { channelClosed } from "../errors.ts";
 import { internal, type InternalMessage } from "../protocol.ts";
 import type { HandlePassing } from "../policy.ts";
+import { dropConnection } from "../sharing/connection.ts";
 import type { HandOverResult } from "../sharing/round_robin_handle.ts";
 import type { Worker } from "../worker.ts";
 
@@ -72,7 +73,10 @@ export class WorkerLinks {
     const entry = this.#handedOver.get(worker)?.get(seq);
     if (entry === undefined) return;
     this.#handedOver.get(worker)!.delete(seq);
-    if (entry.kept !== undefined) entry.link.release(entry.kept, accepted);
+    if (entry.kept !== undefined) {
+      if (entry.link.release !== undefined) entry.link.release(entry.kept, accepted);
+      else if (accepted) dropConnection(entry.kept);
+    }
     if (accepted) entry.done("taken");
     else entry.done("refused", entry.kept ?? returned ?? undefined);
   }
@@ -87,7 +91,7 @@ export class WorkerLinks {
     const waiting = this.#handedOver.get(worker);
     this.#handedOver.delete(worker);
     for (const entry of waiting?.values() ?? []) {
-      if (entry.kept !== undefined) entry.link.release(entry.kept, false);
+      if (entry.kept !== undefined) entry.link.release?.(entry.kept, false);
       entry.done("refused", entry.kept);
     }
   }

@@ -6,17 +6,18 @@ const RR_FREE_WORKERS =
   "Both primaries hand connections out the same way: a connection goes only to a worker that has answered for " +
   "its previous one (Node's RoundRobinHandle `free` list, lib/internal/cluster/round_robin_handle.js), and a " +
   "worker answers before it serves the connection. Until commit 31270fd unicluster also waited a turn of the " +
-  "event loop for the worker whose turn it was, and answered after the server's connection listeners: 0.92x in " +
-  "the run before that commit, 0.97x since. The primaries cost the same (CPU above); the workers about 5% more " +
-  "per response (server CPU column). Not the hand-over message's path: carrying the library's internal messages " +
-  "as Node's own (a `NODE_` command, which goes to `internalMessage` and skips every `message` listener) changed " +
-  "nothing measurable on 2026-12-07 (wrk, new connection per request, 3 runs each: 0.97x before, 0.96x with it; " +
-  "not kept). Not profiled further; the likely rest is how the worker serves a socket it did not accept: it " +
-  "takes a net.Socket from the channel and emits `connection` itself, where Node's worker wraps the raw handle " +
-  "in net.Server's own accept path. The full run of 2026-12-07 afternoon (b2f88ca) gave 0.87x (0.85x-0.91x); " +
-  "that hour the same wrk run against that commit and the day's first (a0cb0ff), alternated 8 times each, gave " +
-  "the same median (12.6k req/s both), and 0.92x and 0.96x of node:cluster in 5 three-way rounds: the ratio " +
-  "moves with the machine between runs, not with these commits.";
+  "event loop for the worker whose turn it was, and answered after the server's connection listeners. Since " +
+  "commit 682f8c3 a worker serves a handed-over connection through net.Server's own accept path (the listening " +
+  "handle's `onconnection`, as Node's worker does; it also fixed `pauseOnConnect`, which was ignored); the " +
+  "ratio did not move (0.94x in the run of 880d8a7). Not the hand-over message's path either: carrying the " +
+  "library's internal messages as Node's own (a `NODE_` command, which goes to `internalMessage` and skips every " +
+  "`message` listener) changed nothing measurable (0.97x before, 0.96x with it; not kept). What is measured: the " +
+  "servers spend more CPU per request, 100 against 89 µs in the run of 880d8a7 (server CPU column), about 2 µs " +
+  "in the primary and 3-6 µs in the workers (/proc CPU times, 8 alternated wrk runs, 2026-12-07). strace shows " +
+  "the same system calls per connection on both sides (recvmsg of the handle, the answer, TCP_NODELAY, read, " +
+  "write, shutdown, close); a CPU profile of the workers has no function that differs by more than 1 µs per " +
+  "request, the largest part being the time inside the response and answer writes (the kernel's loopback path), " +
+  "and perf shows the extra kernel and JavaScript time spread over many symbols. Not closed.";
 
 export const NOTES = {
   explanations: {
@@ -25,19 +26,20 @@ export const NOTES = {
       "With keep-alive the difference is within a few percent and the per-repetition ratios touch 1.0x; the " +
       "hand-over discipline described for the new-connection case only acts on the 50 initial connections here.",
     "ipc:node":
-      "Round trips are dominated by the two process wake-ups of each. One way, the primary is the bottleneck (its " +
-      "CPU equals the run's wall time; the worker's is about half): what it spends per write decides the figure. " +
-      "Until 2026-12-07 the unicluster side ran a TypeScript program from the sources, so Node loaded its type " +
-      "stripper (amaro, a WebAssembly module) into the primary and the worker, where the other side runs " +
-      "JavaScript; that alone cost the one-way figure about 10%: the same library from the npm build in a " +
-      "JavaScript program, 385k against the TypeScript program's 350k msg/s, child_process.fork 391k, 8 runs " +
-      "each alternated; sending through the link's own `child.send` instead of `worker.send` gained about 2% more. " +
-      "The part now runs unicluster from the npm build in a JavaScript program on Node and Bun. The figure has two " +
-      "modes about 1.5x apart (both mechanisms, 340-420k and 560-620k msg/s), and the share of runs in the fast " +
-      "mode decides the median: 9 runs each. Started in a session of their own (`setsid`, as this benchmark " +
-      "starts every program), unicluster's primary is often preempted (500-1,400 involuntary context switches in " +
-      "the one-way run, against 30-60 for child_process.fork's) while it sends; the same primary with a plain " +
-      "child (no unicluster in the worker) is not. Not found further.",
+      "Round trips are dominated by the two process wake-ups of each. One way, the figure has two modes, about " +
+      "1.5x apart, for both mechanisms, and the median shows whichever mode most runs fell into. Sampling both " +
+      "processes' /proc state every 2 ms during the one-way phase (2026-12-07) shows what decides it: in the fast " +
+      "mode the worker is running 84-95% of the time (it never waits for data, so the primary's writes wake nobody) " +
+      "and the primary spends about 1.6 µs per message; in the slow mode the worker waits between reads (running " +
+      "54-56% of the time), every write wakes it, and the primary spends 2.4-2.9 µs per message. In the run of " +
+      "880d8a7 unicluster fell into the fast mode in 3 of 9 runs and child_process.fork in 5 of 9: per mode, " +
+      "unicluster / child_process.fork 0.93x fast (583k against 624k msg/s) and 0.85x slow (368k against 431k). " +
+      "The rest is the library's send path: a CPU profile of the primary over 300,000 one-way messages puts 35 ms " +
+      "more in JavaScript (worker.send, its argument checks, the link, then child.send) than child.send alone, " +
+      "about 0.1 µs per message. Writing each message with Node's one-argument `child.send(message)` instead of " +
+      "`child.send(message, undefined, undefined)` changed nothing (10 alternated runs). Until 2026-12-07 the " +
+      "unicluster side ran a TypeScript program, so Node loaded its type stripper (amaro, a WebAssembly module) " +
+      "into both processes, about 10% of the one-way figure; the part now runs the npm build from JavaScript.",
     "ipc:bun":
       "The primary's link (adapters/bun/child_link.ts) runs a completion callback in a microtask only when the " +
       "caller gave one. Since commit 9e3cbbc a worker's user message reaches its `process` listeners in the " +
@@ -79,7 +81,10 @@ export const NOTES = {
     "eight the library uses, against 0.4 ms), node:v8 only when the socket channel first serializes with it, and " +
     "node:module only once start-up is over. What is left, per worker: Node (npm build), the library's load " +
     "(1.7 ms for its 165 KB chunk, compile-cached) and a worker's `createCluster()` (1.5 ms of first-run costs, " +
-    "no hot spot in a profile over 25 forks), where node:cluster's worker code is part of Node's own bootstrap. " +
+    "no hot spot in a profile over 25 forks), where node:cluster's worker code is part of Node's own bootstrap " +
+    "(measured again 2026-12-07 in 10 forks: import 1.6 ms, 3.6 ms with the compile cache off; createCluster() " +
+    "1.2-1.3 ms either way, spread over some 40 functions run for the first time; V8's compile hint " +
+    "`//# allFunctionsCalledOnLoad` at the top of the bundle's files changed neither). " +
     "Bun: node:net 1.5 ms and node:dgram 0.6 ms (loaded to hook them), the bundle 3.4 ms (parsing alone 1.7 ms; a " +
     "minified bundle is no faster) and `createCluster()` 1.6 ms; and node:http, which the library loads to hook " +
     "Bun's http.Server: 10 ms for a Bun.serve worker that does not import it (this benchmark's worker does, so it " +

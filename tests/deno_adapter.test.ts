@@ -213,6 +213,18 @@ describe("Deno adapter", () => {
     },
   );
 
+  test(
+    "a worker that blocks its event loop once it has sent: the message arrives (its channel connected before its " +
+      "main module ran), and a signal ends it",
+    onDeno,
+    async () => {
+      const { link, recorded } = start({ exec: fixturePath("deno_busy_worker") });
+      assert.deepEqual(await recorded.messages.next("up"), { op: "up" });
+      assert.equal(link.kill("SIGTERM"), true);
+      assert.deepEqual(await within(recorded.exit, "the exit"), [null, "SIGTERM"]);
+    },
+  );
+
   test("a missing executable: error, disconnect, then exit(-2, null), all asynchronous", onDeno, async () => {
     const { link, recorded } = start({ execPath: "/nonexistent/deno" });
     assert.deepEqual(recorded.log, []);

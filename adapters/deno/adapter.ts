@@ -36,11 +36,12 @@ import { urlModule } from "../shared/lazy_builtin.ts";
 import { scriptExists } from "../shared/process_host.ts";
 import { DenoChildLink } from "./child_link.ts";
 import { denoExecArgv } from "./command_line.ts";
+import { takeEarlyChannel } from "./early_channel.ts";
 import { denoGlobal, granted } from "./globals.ts";
 import { primaryFlags, primarySubcommand } from "./primary_flags.ts";
 import { installDenoServeHook } from "./serve_hook.ts";
 import { withDenoPortProbe } from "./port_probe.ts";
-import { dialDenoUnixSocket } from "./unix_socket.ts";
+import { DenoUnixSocket, dialDenoUnixSocket } from "./unix_socket.ts";
 
 /** `Deno.build.os` names that differ from Node's `process.platform`. */
 const PLATFORMS: Record<string, string> = { windows: "win32", solaris: "sunos", illumos: "sunos" };
@@ -157,7 +158,11 @@ export class DenoAdapter implements Adapter {
       events,
       hooks,
       identity.serialization !== "advanced",
-      dialDenoUnixSocket,
+      (path, connected, failed) => {
+        const early = takeEarlyChannel(path, identity.id);
+        if (early !== undefined) connected(new DenoUnixSocket(early), true);
+        else dialDenoUnixSocket(path, connected, failed);
+      },
     );
   }
 

@@ -19,7 +19,7 @@ import {
   stdioEntries,
   workerEnvironment,
 } from "../shared/child_link_base.ts";
-import { checkWorkerPermissions, withIdentityGrant } from "./command_line.ts";
+import { checkWorkerPermissions, withEarlyChannel, withIdentityGrant } from "./command_line.ts";
 import { type DenoChildProcess, type DenoNamespace, type DenoStdio, granted } from "./globals.ts";
 
 /** Maps Node-style stdio entries for fds 0-2 to `Deno.Command`'s; refuses what Deno cannot do. */
@@ -84,7 +84,7 @@ export class DenoChildLink extends ChildLinkBase {
     super(events);
     this.#stdio = denoStdio(stdioEntries(request));
     checkWorkerPermissions(deno, request);
-    const execArgv = withIdentityGrant(request);
+    const execArgv = withEarlyChannel(deno, request, withIdentityGrant(request));
     this.#channel = new SocketChannel(request.serialization, {
       message: (message) => this.#received(message),
       error: (error) => this.reportError(error),

@@ -12,6 +12,7 @@
 
 import type { RuntimeName, SpawnRequest } from "../../src/contract/mod.ts";
 import { accessDenied } from "../../src/errors.ts";
+import { earlyChannelArgs } from "./early_channel.ts";
 import { type DenoNamespace, granted } from "./globals.ts";
 
 /** The permissions passed on to Deno workers when the primary holds them in full. */
@@ -51,6 +52,15 @@ export function withIdentityGrant(request: SpawnRequest): string[] {
   if (request.runtime !== "deno" || readsVariable(argv, request.identityVariable)) return argv;
   argv.splice(argv[0] === "run" ? 1 : 0, 0, `--allow-env=${request.identityVariable}`);
   return argv;
+}
+
+/**
+ * A Deno worker's arguments with what connects its channel before its main module runs (./early_channel.ts), for
+ * `deno run` only; unchanged for other runtimes, and for a Deno that cannot.
+ */
+export function withEarlyChannel(deno: DenoNamespace, request: SpawnRequest, argv: string[]): string[] {
+  if (request.runtime !== "deno" || argv[0] !== "run") return argv;
+  return ["run", ...earlyChannelArgs(deno, request.execPath, request.identityVariable), ...argv.slice(1)];
 }
 
 /**

@@ -119,6 +119,8 @@ export interface DenoNamespace {
   readonly build: { readonly os: string };
   /** Path of the running `deno` executable. */
   execPath(): string;
+  /** Versions; `deno` is this runtime's, as `2.9.6`. */
+  readonly version: { readonly deno: string };
   /** Environment access (needs `--allow-env`). */
   readonly env: {
     get(key: string): string | undefined;

@@ -27,11 +27,12 @@ export interface SocketParent {
 
 /**
  * Opens a connection to the unix socket `path`: `connected` gets the socket, `failed` the error (with the
- * system's `code`). Exactly one of them is called.
+ * system's `code`). Exactly one of them is called. `greeted` says the connection has already presented the
+ * worker's hello (a Deno worker's early channel, see adapters/deno/early_channel.ts).
  */
 export type DialSocket = (
   path: string,
-  connected: (socket: ChannelSocket) => void,
+  connected: (socket: ChannelSocket, greeted?: boolean) => void,
   failed: (error: Error & { code?: string }) => void,
 ) => void;
 
@@ -93,15 +94,19 @@ export function connectSocketParent(
   let attempt = 0;
   const connect = () => {
     if (!channel.connected) return channel.destroy();
-    dial(path, (socket) => channel.attach(socket, undefined, hello), (error) => {
-      if (error.code !== undefined && RETRYABLE.has(error.code) && attempt < RETRY_DELAYS.length) {
-        setTimeout(connect, RETRY_DELAYS[attempt++]);
-        return;
-      }
-      // ECONNREFUSED after the retries: the primary is gone, which is just a closed channel.
-      if (error.code !== "ECONNREFUSED") report(error);
-      channel.destroy();
-    });
+    dial(
+      path,
+      (socket, greeted) => channel.attach(socket, undefined, greeted ? undefined : hello),
+      (error) => {
+        if (error.code !== undefined && RETRYABLE.has(error.code) && attempt < RETRY_DELAYS.length) {
+          setTimeout(connect, RETRY_DELAYS[attempt++]);
+          return;
+        }
+        // ECONNREFUSED after the retries: the primary is gone, which is just a closed channel.
+        if (error.code !== "ECONNREFUSED") report(error);
+        channel.destroy();
+      },
+    );
   };
   connect();
   return {

@@ -200,14 +200,14 @@ describe("Deno adapter", () => {
     "a worker that sends, disconnects and ends before the primary took its connection: the message still arrives",
     onDeno,
     async () => {
-      const { recorded } = start({ exec: fixturePath("deno_send_and_leave") });
+      const { recorded } = start({ exec: fixturePath("deno_sender"), args: ["leave"] });
       // The primary is busy while the worker starts, sends and ends: its connection waits in the endpoint's queue
       // when the primary hears of the exit.
       const busyUntil = Date.now() + 1500;
       while (Date.now() < busyUntil) {
         // Blocks the event loop on purpose.
       }
-      assert.deepEqual(await recorded.messages.next("left"), { op: "left" });
+      assert.deepEqual(await recorded.messages.next("sent"), { op: "sent" });
       assert.deepEqual(await within(recorded.exit, "the exit"), [0, null]);
       assert.deepEqual(recorded.log, ["spawn", "disconnect", "exit:0:null"]);
     },
@@ -218,8 +218,8 @@ describe("Deno adapter", () => {
       "main module ran), and a signal ends it",
     onDeno,
     async () => {
-      const { link, recorded } = start({ exec: fixturePath("deno_busy_worker") });
-      assert.deepEqual(await recorded.messages.next("up"), { op: "up" });
+      const { link, recorded } = start({ exec: fixturePath("deno_sender"), args: ["block"] });
+      assert.deepEqual(await recorded.messages.next("sent"), { op: "sent" });
       assert.equal(link.kill("SIGTERM"), true);
       assert.deepEqual(await within(recorded.exit, "the exit"), [null, "SIGTERM"]);
     },

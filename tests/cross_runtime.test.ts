@@ -1,6 +1,8 @@
 // deno-lint-ignore-file no-explicit-any -- test messages are free-form JSON
 // A primary on this runtime forks workers on every runtime: which pairs work, with json, and advanced refused.
 import assert from "node:assert/strict";
+import { statSync } from "node:fs";
+import process from "node:process";
 import { after, describe, test } from "node:test";
 import { type Cluster, createCluster, type Worker } from "../mod.ts";
 import { fixture, killAll, nextMessage, runtime, runtimeBinary, waitFor } from "./_helpers.ts";
@@ -53,6 +55,31 @@ describe(`a ${runtime} primary with workers on each runtime`, () => {
       });
     });
   }
+
+  test(`${runtime} -> node: the Node worker gets a compile cache directory only this user can reach`, {
+    skip: process.platform === "win32" ? "no user-private temporary folder" : false,
+  }, async () => {
+    const saved = { cache: process.env.NODE_COMPILE_CACHE, off: process.env.NODE_DISABLE_COMPILE_CACHE };
+    delete process.env.NODE_COMPILE_CACHE;
+    delete process.env.NODE_DISABLE_COMPILE_CACHE;
+    try {
+      const worker = clusterFor("node").fork();
+      forked.push(worker);
+      await nextMessage(worker, (m) => m?.cmd === "ready", 20000);
+      worker.send({ cmd: "env", name: "NODE_COMPILE_CACHE" });
+      const directory = (await nextMessage(worker, (m) => m?.cmd === "env")).value;
+      // A Deno primary makes it too when it holds every permission it needs (deno test -A does).
+      assert.equal(typeof directory, "string", "the Node worker has NODE_COMPILE_CACHE");
+      const stat = statSync(directory);
+      assert.ok(stat.isDirectory());
+      assert.equal(stat.uid, process.getuid!());
+      assert.equal(stat.mode & 0o077, 0, `only its owner reaches ${directory}`);
+      await killAll([worker]);
+    } finally {
+      if (saved.cache !== undefined) process.env.NODE_COMPILE_CACHE = saved.cache;
+      if (saved.off !== undefined) process.env.NODE_DISABLE_COMPILE_CACHE = saved.off;
+    }
+  });
 
   test(`${runtime} -> ${runtime}: serialization "advanced" carries what json cannot`, async () => {
     const cluster = clusterFor(runtime);

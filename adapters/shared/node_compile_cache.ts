@@ -15,14 +15,36 @@ import { fsModule, osModule } from "./lazy_builtin.ts";
 /** Undefined until asked; then the directory, or null when there is none this user alone can write. */
 let directory: string | null | undefined;
 
+/** A Deno primary's permission query (never prompts). */
+interface DenoPermissions {
+  querySync(descriptor: { name: string }): { state: string };
+}
+
+/**
+ * Whether this process may look for and make the directory without a permission prompt: always on Node and Bun; a
+ * Deno primary only with read, write, env and sys granted in full (its user id, the temporary folder's name).
+ */
+function mayUseDisk(): boolean {
+  const deno = (globalThis as { Deno?: { permissions: DenoPermissions } }).Deno;
+  if (deno === undefined) return true;
+  return ["read", "write", "env", "sys"].every((name) => {
+    try {
+      return deno.permissions.querySync({ name }).state === "granted";
+    } catch {
+      return false;
+    }
+  });
+}
+
 /**
  * A directory in the temporary folder that only this user can reach, made on first use: never one that another
  * user made (it could hold compiled code of theirs), nor a symbolic link. Null where there is none (Windows, a
- * Deno primary, which would need permissions it may not hold, or a folder that is not this user's alone).
+ * Deno primary without the permissions, or a folder that is not this user's alone).
  */
 function privateCacheDirectory(): string | null {
+  if (!mayUseDisk()) return null;
   const uid = process.getuid?.();
-  if (uid === undefined || "Deno" in globalThis) return null;
+  if (uid === undefined) return null;
   const fs = fsModule();
   const path = join(osModule().tmpdir(), `unicluster-node-compile-cache-${uid}`);
   try {

@@ -4,6 +4,7 @@
 
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import net from "node:net";
 import process from "node:process";
 import { Readable, Writable } from "node:stream";
@@ -220,6 +221,17 @@ describe("Deno adapter", () => {
     async () => {
       const { link, recorded } = start({ exec: fixturePath("deno_sender"), args: ["block"] });
       assert.deepEqual(await recorded.messages.next("sent"), { op: "sent" });
+      if (process.platform === "linux") {
+        // The preload reads the token from the environment: the command line, which any user can read, has none.
+        const cmdline = readFileSync(`/proc/${link.pid}/cmdline`, "utf8");
+        const environ = readFileSync(`/proc/${link.pid}/environ`, "utf8").split("\0");
+        const identity = JSON.parse(
+          environ.find((entry) => entry.startsWith(`${VARIABLE}=`))!.slice(VARIABLE.length + 1),
+        );
+        assert.match(cmdline, /--preload=data:text\/javascript,/);
+        assert.equal(typeof identity.token, "string");
+        assert.ok(!cmdline.includes(identity.token), "the token is not on the command line");
+      }
       assert.equal(link.kill("SIGTERM"), true);
       assert.deepEqual(await within(recorded.exit, "the exit"), [null, "SIGTERM"]);
     },

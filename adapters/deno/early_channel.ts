@@ -30,11 +30,11 @@ interface EarlyChannel {
  * channel frames it) and keeps the connection. On any failure it leaves nothing: the library then connects itself.
  */
 function preloadSource(identityVariable: string): string {
-  return `const raw = Deno.env.get(${JSON.stringify(identityVariable)});
-const identity = raw === undefined ? undefined : JSON.parse(raw);
-if (identity?.channel === "socket" && typeof identity.path === "string") {
-  let conn;
-  try {
+  return `let conn;
+try {
+  const raw = Deno.env.get(${JSON.stringify(identityVariable)});
+  const identity = raw === undefined ? undefined : JSON.parse(raw);
+  if (identity?.channel === "socket" && typeof identity.path === "string") {
     conn = await Deno.connect({ transport: "unix", path: identity.path });
     const body = new TextEncoder().encode(JSON.stringify({ id: identity.id, token: identity.token }));
     const frame = new Uint8Array(4 + body.length);
@@ -42,9 +42,9 @@ if (identity?.channel === "socket" && typeof identity.path === "string") {
     frame.set(body, 4);
     for (let written = 0; written < frame.length;) written += await conn.write(frame.subarray(written));
     globalThis[Symbol.for("unicluster.earlyChannel")] = { path: identity.path, id: identity.id, conn };
-  } catch {
-    try { conn?.close(); } catch {}
   }
+} catch {
+  try { conn?.close(); } catch {}
 }
 `;
 }

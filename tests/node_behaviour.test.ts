@@ -10,7 +10,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { type Cluster, createCluster, SCHED_NONE, SCHED_REUSEPORT, SCHED_RR, type Worker } from "../mod.ts";
-import { fixture, killAll, nextMessage, runtime, waitFor, withWorkers } from "./_helpers.ts";
+import {
+  childProcessRoute,
+  fixture,
+  killAll,
+  nextMessage,
+  runtime,
+  waitFor,
+  withWorkers,
+} from "./_helpers.ts";
 
 const clusters: Cluster[] = [];
 after(async () => {
@@ -234,6 +242,20 @@ describe(`Node's cluster behaviour on ${runtime}`, () => {
         );
       });
     }
+  });
+
+  test("a worker that blocks its event loop at once still comes online, and a signal ends it", {
+    skip: runtime === "deno" && childProcessRoute
+      ? "Deno's child_process channel writes only after the worker's event loop has turned once"
+      : false,
+  }, async () => {
+    const cluster = clusterFor();
+    await withWorkers(cluster, async (fork) => {
+      const worker = fork({ TASK: "busy" });
+      await waitFor(worker, "online");
+      worker.process.kill();
+      assert.deepEqual(await waitFor(worker, "exit"), [null, "SIGTERM"]);
+    });
   });
 
   test("a unix socket path is relative to the worker's directory, and gone once the worker is", async () => {

@@ -9,31 +9,20 @@
  */
 
 import { join } from "node:path";
+import { type DenoNamespace, granted } from "../deno/globals.ts";
 import { process } from "./host_process.ts";
 import { fsModule, osModule } from "./lazy_builtin.ts";
 
 /** Undefined until asked; then the directory, or null when there is none this user alone can write. */
 let directory: string | null | undefined;
 
-/** A Deno primary's permission query (never prompts). */
-interface DenoPermissions {
-  querySync(descriptor: { name: string }): { state: string };
-}
-
 /**
  * Whether this process may look for and make the directory without a permission prompt: always on Node and Bun; a
  * Deno primary only with read, write, env and sys granted in full (its user id, the temporary folder's name).
  */
 function mayUseDisk(): boolean {
-  const deno = (globalThis as { Deno?: { permissions: DenoPermissions } }).Deno;
-  if (deno === undefined) return true;
-  return ["read", "write", "env", "sys"].every((name) => {
-    try {
-      return deno.permissions.querySync({ name }).state === "granted";
-    } catch {
-      return false;
-    }
-  });
+  const deno = (globalThis as { Deno?: DenoNamespace }).Deno;
+  return deno === undefined || ["read", "write", "env", "sys"].every((name) => granted(deno, { name }));
 }
 
 /**

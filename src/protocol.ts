@@ -12,6 +12,7 @@
  * @module
  */
 
+import type { InternalCmd } from "./contract/channel.ts";
 import type {
   DatagramInfo,
   DatagramSent,
@@ -21,7 +22,7 @@ import type {
 } from "./contract/sharing.ts";
 
 /** The `cmd` value that marks an internal message. */
-export const INTERNAL_CMD = "UNICLUSTER";
+export const INTERNAL_CMD: InternalCmd = "UNICLUSTER";
 
 /** The name of the environment variable that carries a worker's identity. */
 export const IDENTITY_VARIABLE = "UNICLUSTER_WORKER";

@@ -32,6 +32,7 @@ import { installDgramHooks } from "../servers/dgram_hooks.ts";
 import { installNetServerHooks } from "../servers/net_hooks.ts";
 import { netPortOpener } from "../servers/net_ports.ts";
 import { startHeartbeat } from "../shared/heartbeat.ts";
+import { process } from "../shared/host_process.ts";
 import { urlModule } from "../shared/lazy_builtin.ts";
 import { scriptExists } from "../shared/process_host.ts";
 import { DenoChildLink } from "./child_link.ts";
@@ -173,9 +174,9 @@ export class DenoAdapter implements Adapter {
     installDenoServeHook(bridge);
   }
 
-  /** Ends this process. */
+  /** Ends this process, as `process.exit` does: its `exit` listeners run (`Deno.exit` would skip them). */
   exit(code: number): void {
-    denoGlobal().exit(code);
+    process.exit(code);
   }
 
   /** Sends this process's stats every `interval` milliseconds. */

@@ -3,13 +3,15 @@
  * `process` with `send`, `on("message")` and `disconnect`, used by every adapter when a worker was started that
  * way. Connecting and installing `process` messaging happen here together, in the order they need: the channel's
  * own listener goes on `process` first, unwrapped, and takes the internal messages; the runtime hands user messages
- * to the user's listeners itself.
+ * to the user's listeners itself, but for those that came in a batch of the primary's (./message_batch.ts), which
+ * this listener unpacks and hands on.
  *
  * @module
  */
 
 import type { ParentEvents, ParentLink, ProcessMessagingHooks } from "../../src/contract/mod.ts";
 import { answerSyncRequests, handleBarrierOn } from "./handle_barrier.ts";
+import { batchedMessages, deliverBatch } from "./message_batch.ts";
 import { installProcessMessaging } from "./process_messaging.ts";
 
 interface ChannelProcess {
@@ -55,8 +57,16 @@ export function connectProcessParent(
   const isConnected = descriptor?.get ? () => descriptor.get!.call(channel) as boolean : () => open;
   let assigned = channel.connected !== false;
   let open = true;
+  let deliver = (_message: unknown, _handle: unknown): void => {};
+  const receive = (message: unknown) => {
+    if (hooks.isInternal(message)) events.message(message, undefined);
+    else deliver(message, undefined);
+  };
   channel.on("message", (message: unknown, handle: unknown) => {
-    if (hooks.isInternal(message)) events.message(message, handle);
+    if (!hooks.isInternal(message)) return;
+    const batch = batchedMessages(message);
+    if (batch === undefined) events.message(message, handle);
+    else deliverBatch(batch, receive);
   });
   answerSyncRequests(channel, send);
   const barrier = syncHandles
@@ -66,7 +76,7 @@ export function connectProcessParent(
     open = false;
     events.disconnect();
   });
-  installProcessMessaging(proc, hooks, (connected) => assigned = connected);
+  deliver = installProcessMessaging(proc, hooks, (connected) => assigned = connected);
   let unwritten = 0;
   let disconnectWhenWritten = false;
   const disconnectNow = () => {
@@ -105,7 +115,7 @@ export function connectProcessParent(
       if (unwritten > 0) disconnectWhenWritten = true;
       else disconnectNow();
     },
-    // The runtime's channel has handed every user message to the listeners already.
+    // The runtime's channel has handed every user message to the listeners already, batches aside (above).
     deliver: () => {},
   };
 }

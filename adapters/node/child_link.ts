@@ -12,6 +12,7 @@ import { ChildLinkBase, stdioEntries, workerEnvironment } from "../shared/child_
 import { process } from "../shared/host_process.ts";
 import { childProcessModule } from "../shared/lazy_builtin.ts";
 import { answerSyncRequests, type HandleBarrier, handleBarrierOn } from "../ipc/handle_barrier.ts";
+import { MessageBatch } from "../ipc/message_batch.ts";
 
 /** Options of a {@link ProcessChildLink}. */
 export interface ProcessChildLinkOptions {
@@ -46,6 +47,8 @@ export class ProcessChildLink extends ChildLinkBase {
   override readonly keepsHandles: boolean = true;
   #child: ChildProcess;
   #checkJson: boolean;
+  /** Json messages sent in one run of JavaScript, written together (./message_batch.ts); none with `advanced`. */
+  #batch: MessageBatch | undefined;
   #barrier: HandleBarrier | undefined;
   #closeOnBrokenPipe: boolean;
   #closing: ReturnType<typeof setTimeout> | undefined;
@@ -75,8 +78,15 @@ export class ProcessChildLink extends ChildLinkBase {
       windowsHide: request.windowsHide,
     });
     this.#child = child;
+    if (request.serialization === "json") {
+      const write = (message: unknown) => this.#child.send(message as never);
+      this.#batch = new MessageBatch(write, (error) => this.reportError(error), this.#checkJson);
+    }
     if (options.handleBarrier === true) {
-      const sendInternal = (message: unknown) => child.connected && child.send(message as never);
+      const sendInternal = (message: unknown) => {
+        this.#batch?.flush();
+        return child.connected && child.send(message as never);
+      };
       this.#barrier = handleBarrierOn(child, sendInternal);
       answerSyncRequests(child, sendInternal);
     }
@@ -129,7 +139,7 @@ export class ProcessChildLink extends ChildLinkBase {
     callback: ((error: Error | null) => void) | undefined,
     keepOpen = false,
   ): boolean {
-    if (this.#checkJson) JSON.stringify(message);
+    if (this.#checkJson && !this.#batches(handle, callback)) JSON.stringify(message);
     if (this.#barrier === undefined) return this.#write(message, handle, callback, keepOpen);
     this.#barrier.send(
       handle !== undefined && handle !== null,
@@ -146,12 +156,19 @@ export class ProcessChildLink extends ChildLinkBase {
     callback: ((error: Error | null) => void) | undefined,
     keepOpen: boolean,
   ): boolean {
+    if (this.#batches(handle, callback)) return this.#batch!.send(message);
+    this.#batch?.flush();
     const options = keepOpen ? KEEP_OPEN : undefined;
     if (callback === undefined) return this.#child.send(message as never, handle as never, options);
     return this.#child.send(message as never, handle as never, options, (error) => {
       if (error) this.#noticeWriteError(error);
       callback(error ?? null);
     });
+  }
+
+  /** Whether a message goes through the batch (which encodes it itself): json, with no handle and no callback. */
+  #batches(handle: unknown, callback: unknown): boolean {
+    return this.#batch !== undefined && callback === undefined && (handle === undefined || handle === null);
   }
 
   /** With `closeOnBrokenPipe`: a write that found the worker's end closed closes the channel shortly after. */
@@ -166,8 +183,9 @@ export class ProcessChildLink extends ChildLinkBase {
     }, BROKEN_PIPE_GRACE_MS);
   }
 
-  /** Closes the IPC channel. */
+  /** Closes the IPC channel, once the messages waiting for the end of the run are written. */
   disconnect(): void {
+    this.#batch?.flush();
     if (this.#child.connected) this.#child.disconnect();
   }
 
@@ -177,6 +195,7 @@ export class ProcessChildLink extends ChildLinkBase {
    */
   protected signal(signal: string): boolean {
     if (this.#child.pid === undefined) return false;
+    this.#batch?.flush();
     process.kill(this.#child.pid, signal as NodeJS.Signals);
     return true;
   }

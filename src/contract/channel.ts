@@ -6,6 +6,13 @@
 
 import type { Serialization } from "./spawn.ts";
 
+/**
+ * The `cmd` of every message of unicluster's own on a channel, the core's (`INTERNAL_CMD` in the protocol) and the
+ * adapters' alike: `message` listeners of the user's never see one. A type, as the contract holds only types: an
+ * adapter that writes the value is checked against it.
+ */
+export type InternalCmd = "UNICLUSTER";
+
 /** What a worker learns about itself from its identity variable. */
 export interface WorkerIdentity {
   /** The worker's id, unique within the primary. */

@@ -205,7 +205,7 @@ export class SocketChannel {
 
   #receive(chunk: Buffer): void {
     if (this.#state !== "open") return;
-    // Exceptions from message listeners propagate (as under Node's IPC); protocol errors close the channel.
+    // Protocol errors close the channel.
     const failure = this.#reader.push(chunk, this.#deliver) ?? this.#failure;
     if (failure !== undefined) {
       this.#failure = undefined;
@@ -224,7 +224,16 @@ export class SocketChannel {
       this.#failure = error as Error;
       return false;
     }
-    this.#events.message(message);
+    try {
+      this.#events.message(message);
+    } catch (error) {
+      // A message listener's exception is the process's, as under Node's IPC, not the channel's: it is thrown again
+      // outside the socket's `data` event (Deno's node:net would close the socket over it), and the messages after
+      // it still come.
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
     return this.#state === "open";
   };
 

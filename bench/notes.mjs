@@ -26,20 +26,13 @@ export const NOTES = {
       "With keep-alive the difference is within a few percent and the per-repetition ratios touch 1.0x; the " +
       "hand-over discipline described for the new-connection case only acts on the 50 initial connections here.",
     "ipc:node":
-      "Round trips are dominated by the two process wake-ups of each. One way, the figure has two modes, about " +
-      "1.5x apart, for both mechanisms, and the median shows whichever mode most runs fell into. Sampling both " +
-      "processes' /proc state every 2 ms during the one-way phase (2026-12-07) shows what decides it: in the fast " +
-      "mode the worker is running 84-95% of the time (it never waits for data, so the primary's writes wake nobody) " +
-      "and the primary spends about 1.6 µs per message; in the slow mode the worker waits between reads (running " +
-      "54-56% of the time), every write wakes it, and the primary spends 2.4-2.9 µs per message. In the run of " +
-      "880d8a7 unicluster fell into the fast mode in 3 of 9 runs and child_process.fork in 5 of 9: per mode, " +
-      "unicluster / child_process.fork 0.93x fast (583k against 624k msg/s) and 0.85x slow (368k against 431k). " +
-      "The rest is the library's send path: a CPU profile of the primary over 300,000 one-way messages puts 35 ms " +
-      "more in JavaScript (worker.send, its argument checks, the link, then child.send) than child.send alone, " +
-      "about 0.1 µs per message. Writing each message with Node's one-argument `child.send(message)` instead of " +
-      "`child.send(message, undefined, undefined)` changed nothing (10 alternated runs). Until 2026-12-07 the " +
-      "unicluster side ran a TypeScript program, so Node loaded its type stripper (amaro, a WebAssembly module) " +
-      "into both processes, about 10% of the one-way figure; the part now runs the npm build from JavaScript.",
+      "Round trips are dominated by the two process wake-ups of each, and the spread of neighbouring runs is " +
+      "larger than the gap (four full runs before 2026-12-07: 1.02x, 0.995x, 1.02x, 0.97x). One way: since " +
+      "2026-12-07 the json messages one process sends in one run of JavaScript leave in one write (the first at " +
+      "once, the rest when the run ends or every 64 KiB: adapters/ipc/message_batch.ts), where Node's channel " +
+      "writes each `child.send` on its own. Before, the figure had two modes, decided by whether the worker waited " +
+      "between reads (every write then woke it), and unicluster ran at 0.85x-0.93x of child_process.fork in each " +
+      "(0.63x median in the run of 880d8a7); a CPU profile put about 0.1 µs per message in the library's send path.",
     "ipc:bun":
       "The primary's link (adapters/bun/child_link.ts) runs a completion callback in a microtask only when the " +
       "caller gave one. Since commit 9e3cbbc a worker's user message reaches its `process` listeners in the " +

@@ -7,6 +7,7 @@
 
 import net from "node:net";
 import type { ChildEvents, SpawnRequest, WorkerIdentity } from "../../src/contract/mod.ts";
+import { MessageBatch } from "../ipc/message_batch.ts";
 import { ChildLinkBase, nodeReadable, stdioEntries, workerEnvironment } from "../shared/child_link_base.ts";
 import { bun, type BunSubprocess } from "./globals.ts";
 
@@ -15,6 +16,8 @@ export class BunChildLink extends ChildLinkBase {
   /** Handles pass between Bun processes. */
   readonly canPassHandles: boolean;
   #child: BunSubprocess;
+  /** Json messages sent in one run of JavaScript, written together (../ipc/message_batch.ts); none with `advanced`. */
+  #batch: MessageBatch | undefined;
   #open = true;
   #stdout: unknown;
   #stderr: unknown;
@@ -44,6 +47,11 @@ export class BunChildLink extends ChildLinkBase {
       gid: request.gid,
       windowsHide: request.windowsHide,
     });
+    if (request.serialization === "json") {
+      this.#batch = new MessageBatch((message) => this.#write(message, undefined, undefined), (error) => {
+        this.reportError(error);
+      }, false);
+    }
     queueMicrotask(() => this.reportSpawn());
   }
 
@@ -79,6 +87,13 @@ export class BunChildLink extends ChildLinkBase {
 
   /** Sends a message and maybe a handle; serialization errors throw synchronously. */
   send(message: unknown, handle: unknown, callback: ((error: Error | null) => void) | undefined): boolean {
+    if (this.#batch === undefined) return this.#write(message, handle, callback);
+    if (callback === undefined && (handle === undefined || handle === null)) return this.#batch.send(message);
+    this.#batch.flush();
+    return this.#write(message, handle, callback);
+  }
+
+  #write(message: unknown, handle: unknown, callback: ((error: Error | null) => void) | undefined): boolean {
     let sent: boolean;
     try {
       sent = handle === undefined ? this.#child.send(message) : this.#child.send(message, handle);
@@ -101,13 +116,15 @@ export class BunChildLink extends ChildLinkBase {
     return sent;
   }
 
-  /** Closes the IPC channel. */
+  /** Closes the IPC channel, once the messages waiting for the end of the run are written. */
   disconnect(): void {
+    this.#batch?.flush();
     if (this.connected) this.#child.disconnect();
   }
 
-  /** Signals the process. */
+  /** Signals the process, once the messages waiting for the end of the run are written. */
   protected signal(signal: string): boolean {
+    this.#batch?.flush();
     this.#child.kill(signal);
     return true;
   }

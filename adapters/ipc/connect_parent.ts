@@ -30,7 +30,12 @@ export function connectParent(
 ): ParentLink {
   if (identity.channel !== "socket") {
     // `checkJson` marks Deno's channel, which also writes asynchronously (flush before a disconnect).
-    return connectProcessParent(proc, events, hooks, checkJson, identity.syncHandles === true, checkJson);
+    return connectProcessParent(proc, events, hooks, {
+      checkJson,
+      syncHandles: identity.syncHandles === true,
+      flushBeforeDisconnect: checkJson,
+      serialization: identity.serialization,
+    });
   }
   // As Node's channel does, the process itself hears that the channel closed (after the cluster's worker has).
   const socket = connectSocketParent(identity, {

@@ -1,11 +1,12 @@
 /**
- * Write batching on a `child_process` channel. The runtime's channel writes each message on its own: one system
- * call a message, and one wake-up of the reader when it was waiting. A primary that sends many messages in one go
- * spent most of its time there (Node's `child.send` ran at about 0.4 million small messages a second here).
+ * Write batching on the runtime's own channel (`child_process` in the primary, `process` in the worker). The
+ * channel writes each message on its own: one system call a message, and one wake-up of the reader when it was
+ * waiting. A process that sends many messages in one go spent most of its time there (Node's `child.send` ran at
+ * about 0.4 million small messages a second here).
  *
  * The first message of a run of JavaScript is written at once, as before. Json messages sent after it in the same
  * run, without a handle or a callback, wait until the run ends (a microtask), or until they reach
- * {@link MAX_BATCH_CHARS}, and go as one internal message ({@link BatchMessage}); the worker's end hands them on
+ * {@link MAX_BATCH_CHARS}, and go as one internal message ({@link BatchMessage}); the other end hands them on
  * one by one, in order ({@link deliverBatch}). Each is encoded as it is sent: a message json cannot carry still
  * throws at the `send` call, and a change to the object afterwards does not change what is sent, as under Node.
  * Whatever must keep its place after them (a handle, a callback, a disconnect, a signal) flushes them first, and
@@ -19,7 +20,7 @@ import { process } from "../shared/host_process.ts";
 
 /** The `cmd` of the library's own messages: the user's `message` listeners skip a batch. */
 const INTERNAL_CMD: InternalCmd = "UNICLUSTER";
-/** The act of a batch; the core has no act of that name, and the worker's channel unpacks it before the core. */
+/** The act of a batch; the core has no act of that name: each end's channel unpacks a batch before the core. */
 const BATCH_ACT = "batch";
 
 /** A batch on the channel: its messages' json texts as one json array. */
@@ -39,7 +40,7 @@ export const MAX_BATCH_CHARS = 64 * 1024;
 const waiting = new Set<MessageBatch>();
 let flushOnExit = false;
 
-/** The messages sent to one worker that wait for the end of the run. */
+/** The messages one end of a channel sent that wait for the end of the run. */
 export class MessageBatch {
   #write: (message: unknown) => boolean;
   #failed: (error: Error) => void;
@@ -115,6 +116,7 @@ export class MessageBatch {
 
 /** The messages of a batch, or undefined when `message` is none. */
 export function batchedMessages(message: unknown): unknown[] | undefined {
+  if (typeof message !== "object" || message === null) return undefined;
   const batch = message as Partial<BatchMessage>;
   if (batch.act !== BATCH_ACT || batch.cmd !== INTERNAL_CMD || typeof batch.body !== "string") {
     return undefined;

@@ -9,9 +9,14 @@
  * @module
  */
 
-import type { ParentEvents, ParentLink, ProcessMessagingHooks } from "../../src/contract/mod.ts";
+import type {
+  ParentEvents,
+  ParentLink,
+  ProcessMessagingHooks,
+  Serialization,
+} from "../../src/contract/mod.ts";
 import { answerSyncRequests, handleBarrierOn } from "./handle_barrier.ts";
-import { batchedMessages, deliverBatch } from "./message_batch.ts";
+import { batchedMessages, deliverBatch, MessageBatch } from "./message_batch.ts";
 import { installProcessMessaging } from "./process_messaging.ts";
 
 interface ChannelProcess {
@@ -28,21 +33,32 @@ interface ChannelProcess {
   once(event: string, listener: (...args: never[]) => void): unknown;
 }
 
-/**
- * Connects to the primary through the runtime's own IPC channel on `proc`. With `checkJson`, each message is
- * serialized once first, so that a message json cannot carry throws a TypeError (Deno's channel crashes on one).
- * With `syncHandles`, a handle that follows other messages waits until the primary has read them
- * (./handle_barrier.ts). With `flushBeforeDisconnect` (Deno, whose channel writes asynchronously), a disconnect
- * waits until the messages sent before it are written, as they are at once under Node.
- */
+/** How a worker uses the runtime's channel. */
+export interface ProcessChannelOptions {
+  /**
+   * Serialize each json message once first, so that a message json cannot carry throws a TypeError (Deno's
+   * channel crashes on one).
+   */
+  checkJson?: boolean;
+  /** A handle that follows other messages waits until the primary has read them (./handle_barrier.ts). */
+  syncHandles?: boolean;
+  /**
+   * A disconnect waits until the messages sent before it are written, as they are at once under Node (Deno,
+   * whose channel writes asynchronously).
+   */
+  flushBeforeDisconnect?: boolean;
+  /** With `json`, the messages sent in one run of JavaScript go out together (./message_batch.ts). */
+  serialization?: Serialization;
+}
+
+/** Connects to the primary through the runtime's own IPC channel on `proc`. */
 export function connectProcessParent(
   proc: unknown,
   events: ParentEvents,
   hooks: ProcessMessagingHooks,
-  checkJson = false,
-  syncHandles = false,
-  flushBeforeDisconnect = false,
+  options: ProcessChannelOptions = {},
 ): ParentLink {
+  const { checkJson = false, syncHandles = false, flushBeforeDisconnect = false } = options;
   const channel = proc as ChannelProcess;
   const send = channel.send?.bind(channel);
   const disconnect = channel.disconnect?.bind(channel);
@@ -69,8 +85,12 @@ export function connectProcessParent(
     else deliverBatch(batch, receive);
   });
   answerSyncRequests(channel, send);
+  let batch: MessageBatch | undefined;
   const barrier = syncHandles
-    ? handleBarrierOn(channel, (message) => channel.connected !== false && send(message))
+    ? handleBarrierOn(channel, (message) => {
+      batch?.flush();
+      return channel.connected !== false && send(message);
+    })
     : undefined;
   channel.once("disconnect", () => {
     open = false;
@@ -97,21 +117,36 @@ export function connectProcessParent(
       if (unwritten === 0 && disconnectWhenWritten) disconnectNow();
     });
   };
+  if (options.serialization === "json") {
+    batch = new MessageBatch(
+      (message) => write(message, undefined),
+      (error) => channel.emit("error", error),
+      false,
+    );
+  }
+  // In order: a message with a handle or a callback goes after the batch's.
+  const post = (message: unknown, handle: unknown, callback?: (error: Error | null) => void): boolean => {
+    if (batch === undefined) return write(message, handle, callback);
+    if (callback === undefined && (handle === undefined || handle === null)) return batch.send(message);
+    batch.flush();
+    return write(message, handle, callback);
+  };
   return {
     get connected() {
       return open && isConnected() !== false;
     },
     send(message, handle, callback) {
       if (checkJson) JSON.stringify(message);
-      if (barrier === undefined) return write(message, handle, callback);
+      if (barrier === undefined) return post(message, handle, callback);
       barrier.send(
         handle !== undefined && handle !== null,
-        () => write(message, handle, callback),
+        () => post(message, handle, callback),
         (error) => callback ? callback(error) : channel.emit("error", error),
       );
       return true;
     },
     disconnect() {
+      batch?.flush();
       if (unwritten > 0) disconnectWhenWritten = true;
       else disconnectNow();
     },

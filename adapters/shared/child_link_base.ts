@@ -19,6 +19,7 @@ import type {
   StdioEntry,
   WorkerIdentity,
 } from "../../src/contract/mod.ts";
+import { batchedMessages, deliverBatch } from "../ipc/message_batch.ts";
 import { withNodeCompileCache } from "./node_compile_cache.ts";
 
 /** How long an exit waits for the channel to close before the link closes it. */
@@ -124,9 +125,11 @@ export abstract class ChildLinkBase implements ChildLink {
     this.#events.spawn();
   }
 
-  /** A message arrived. */
+  /** A message arrived: one of the worker's, or a batch of them written together (../ipc/message_batch.ts). */
   protected reportMessage(message: unknown, handle: unknown): void {
-    this.#events.message(message, handle);
+    const batch = batchedMessages(message);
+    if (batch === undefined) this.#events.message(message, handle);
+    else deliverBatch(batch, (one) => this.#events.message(one, undefined));
   }
 
   /** Something failed (a spawn error, a send error without a callback). */

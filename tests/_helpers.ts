@@ -211,6 +211,16 @@ export function runtimeBinary(name: "node" | "deno" | "bun"): string {
 }
 
 /**
+ * The command that runs `script` on the runtime running the tests (Deno with every permission), with the
+ * runtime's `flags` before the script.
+ */
+export function scriptCommand(script: string, flags: string[] = []): [string, string[]] {
+  if (runtime === "deno") return [runtimeBinary("deno"), ["run", "-A", ...flags, script]];
+  if (runtime === "bun") return [runtimeBinary("bun"), [...flags, script]];
+  return [process.execPath, [...flags, script]];
+}
+
+/**
  * One GET of `path` on 127.0.0.1:`port`: its status and its body (UTF-8). Rejects on a connection error, or when
  * no answer came within `timeoutMs`.
  */

@@ -22,6 +22,7 @@ import {
   repoRoot,
   runtime,
   runtimeBinary,
+  scriptCommand,
 } from "./_helpers.ts";
 
 /** cli.ts beside the sources, cli.js in the compiled copy Node 20 runs. */
@@ -73,11 +74,7 @@ interface Cli {
 
 /** Starts the command line (`cli`: its path, or on Deno a URL) on the runtime running the tests. */
 function start(args: string[], env: Record<string, string> = {}, cli = CLI): Cli {
-  const [file, runtimeArgs] = runtime === "deno"
-    ? [runtimeBinary("deno"), ["run", "-A", cli]]
-    : runtime === "bun"
-    ? [runtimeBinary("bun"), [cli]]
-    : [process.execPath, [cli]];
+  const [file, runtimeArgs] = scriptCommand(cli);
   const child = spawn(file, [...runtimeArgs, ...args], {
     env: cliEnv(env),
     stdio: ["ignore", "pipe", "pipe"],

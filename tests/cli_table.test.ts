@@ -12,7 +12,7 @@ import { LiveScreen } from "../src/cli/live_screen.ts";
 import { formatMemory, formatUptime, renderTable, type TableWorker } from "../src/cli/worker_table.ts";
 import { LineSplitter } from "../src/supervisor/line_splitter.ts";
 import { resolveOptions } from "../src/supervisor/options.ts";
-import { fixture, freePort, gone, httpGet, killGroup, runtime, runtimeBinary } from "./_helpers.ts";
+import { fixture, freePort, gone, httpGet, killGroup, runtime, scriptCommand } from "./_helpers.ts";
 
 const MiB = 1024 * 1024;
 
@@ -240,11 +240,7 @@ interface Terminal {
 }
 
 function underScript(args: string[]): Terminal {
-  const [file, runtimeArgs] = runtime === "deno"
-    ? [runtimeBinary("deno"), ["run", "-A", CLI]]
-    : runtime === "bun"
-    ? [runtimeBinary("bun"), [CLI]]
-    : [process.execPath, [CLI]];
+  const [file, runtimeArgs] = scriptCommand(CLI);
   // The shell tells its pid and becomes the command line (exec): that pid is the command line's.
   const command = `stty cols 120 rows 40; echo "cli pid $$"; exec ${
     [file, ...runtimeArgs, ...args].map(quote).join(" ")

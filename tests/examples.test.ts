@@ -2,17 +2,13 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { describe, test } from "node:test";
-import { countAnswers, freePort, gone, repoRoot, runtime, runtimeBinary } from "./_helpers.ts";
+import { countAnswers, freePort, gone, repoRoot, runtime, scriptCommand } from "./_helpers.ts";
 
 function start(name: string, port: number): { child: ChildProcess; output: () => string } {
   const root = repoRoot();
   const extension = new URL(import.meta.url).pathname.endsWith(".js") ? ".js" : ".ts";
   const script = `${root}/${extension === ".js" ? ".tmp/node20/" : ""}examples/${name}${extension}`;
-  const [file, args] = runtime === "deno"
-    ? [runtimeBinary("deno"), ["run", "-A", script]]
-    : runtime === "bun"
-    ? [runtimeBinary("bun"), [script]]
-    : [process.execPath, [script]];
+  const [file, args] = scriptCommand(script);
   const child = spawn(file, args, {
     env: { ...process.env, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],

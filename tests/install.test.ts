@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { describe, test } from "node:test";
-import { alive, childProcessRoute, fixture, gone, httpGet, runtime, runtimeBinary } from "./_helpers.ts";
+import { alive, childProcessRoute, fixture, gone, httpGet, runtime, scriptCommand } from "./_helpers.ts";
 
 /** A primary running a fixture, with the JSON lines it printed so far. */
 interface Primary {
@@ -18,12 +18,6 @@ interface Primary {
   exited: Promise<number | string | null>;
 }
 
-function command(script: string, flags: string[]): [string, string[]] {
-  if (runtime === "deno") return [runtimeBinary("deno"), ["run", "-A", ...flags, script]];
-  if (runtime === "bun") return [runtimeBinary("bun"), [...flags, script]];
-  return [process.execPath, [...flags, script]];
-}
-
 /** install.ts, or install.js beside the compiled tests. */
 const installModule = fixture("install_exec").replace(
   /tests\/fixtures\/install_exec\.([jt]s)$/,
@@ -31,7 +25,7 @@ const installModule = fixture("install_exec").replace(
 );
 
 function start(name: string, flags: string[] = []): Primary {
-  const [file, args] = command(fixture(name), flags);
+  const [file, args] = scriptCommand(fixture(name), flags);
   const child = spawn(file, args, { stdio: ["ignore", "pipe", "pipe"], detached: true });
   const lines: any[] = [];
   const waiting = new Set<() => void>();

@@ -13,7 +13,7 @@ import {
   killAll,
   nextMessage,
   runtime,
-  runtimeBinary,
+  scriptCommand,
   waitFor,
 } from "./_helpers.ts";
 
@@ -198,11 +198,7 @@ describe(`messages sent in one go on ${runtime}`, () => {
     { timeout: 30_000 },
     async () => {
       const script = fixture("batch_worker");
-      const [file, args] = runtime === "deno"
-        ? [runtimeBinary("deno"), ["run", "-A", script]]
-        : runtime === "bun"
-        ? [runtimeBinary("bun"), [script]]
-        : [process.execPath, [script]];
+      const [file, args] = scriptCommand(script);
       const primary = spawn(file, args, {
         env: { ...process.env, SEND_COUNT: "2000" },
         stdio: ["ignore", "pipe", "inherit"],

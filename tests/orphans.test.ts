@@ -2,18 +2,11 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { describe, test } from "node:test";
-import { alive, fixture, gone, runtime, runtimeBinary } from "./_helpers.ts";
-
-function command(): [string, string[]] {
-  const script = fixture("primary_forks");
-  if (runtime === "deno") return [runtimeBinary("deno"), ["run", "-A", script]];
-  if (runtime === "bun") return [runtimeBinary("bun"), [script]];
-  return [process.execPath, [script]];
-}
+import { alive, fixture, gone, runtime, scriptCommand } from "./_helpers.ts";
 
 describe(`orphans on ${runtime}`, () => {
   test("workers exit when their primary is killed with SIGKILL", async () => {
-    const [file, args] = command();
+    const [file, args] = scriptCommand(fixture("primary_forks"));
     const primary = spawn(file, args, { stdio: ["ignore", "pipe", "inherit"] });
     let pids: { primary: number; workers: number[] } | undefined;
     try {

@@ -18,7 +18,7 @@ import {
   httpGet,
   killAll,
   runtime,
-  runtimeBinary,
+  scriptCommand,
 } from "./_helpers.ts";
 
 const supervisors: { supervisor: Supervisor; cluster: Cluster }[] = [];
@@ -119,11 +119,7 @@ function assertNoLoss(traffic: { ok: number; failed: number; errors: string[] },
 /** A primary process running the fixture with these options; its stdout lines are its events. */
 function primaryProcess(options: SupervisorOptions, env: Record<string, string> = {}) {
   const script = fixture("supervised");
-  const [file, args] = runtime === "deno"
-    ? [runtimeBinary("deno"), ["run", "-A", script]]
-    : runtime === "bun"
-    ? [runtimeBinary("bun"), [script]]
-    : [process.execPath, [script]];
+  const [file, args] = scriptCommand(script);
   const child = spawn(file, args, {
     env: {
       ...process.env,

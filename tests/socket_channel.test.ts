@@ -14,7 +14,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { ChannelAcceptor, newToken, type PendingPeer } from "../adapters/ipc/socket/acceptor.ts";
 import { SocketChannel } from "../adapters/ipc/socket/channel.ts";
-import { encodeFrame, FrameReader, MAX_FRAME_BYTES } from "../adapters/ipc/socket/framing.ts";
+import { decodePayload, encodeFrame, FrameReader, MAX_FRAME_BYTES } from "../adapters/ipc/socket/framing.ts";
 import type { Serialization } from "../core.ts";
 import { Inbox, noop, WAIT_MS, within } from "./_inbox.ts";
 
@@ -148,6 +148,24 @@ describe("framing", () => {
     header.writeUInt32BE(MAX_FRAME_BYTES + 1, 0);
     const error = new FrameReader().push(header, () => true);
     assert.equal(error?.code, "ERR_IPC_FRAME_TOO_LARGE");
+  });
+
+  test("payloads of every size decode alike: multi-byte characters kept, bytes that are not UTF-8 as U+FFFD", () => {
+    // Small payloads are decoded with Buffer#toString, large ones with a TextDecoder: both must give the same.
+    for (const size of [10, 511, 512, 4096, 1 << 20]) {
+      const text = "\uFEFFé😀" + "x".repeat(size);
+      const frame = encodeFrame({ text }, "json");
+      assert.deepEqual(decodePayload(frame, 4, frame.length, "json"), { text }, `${size} characters`);
+      const broken = Buffer.concat([
+        Buffer.from('{"text":"'),
+        Buffer.from([0xc3, 0x28, 0xff]),
+        Buffer.alloc(size, "y"),
+        Buffer.from('"}'),
+      ]);
+      assert.deepEqual(decodePayload(broken, 0, broken.length, "json"), {
+        text: "\uFFFD(\uFFFD" + "y".repeat(size),
+      });
+    }
   });
 
   test("encoding errors throw a TypeError: cycles, BigInt and bare functions under json, functions under advanced", () => {

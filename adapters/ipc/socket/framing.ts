@@ -63,6 +63,15 @@ function encodeError(error: unknown): TypeError {
   return new TypeError(`The message cannot be serialized: ${reason}`, { cause: error });
 }
 
+/**
+ * Payloads from this size on are decoded with a `TextDecoder`: 1 MiB of json in 72 µs on Deno 2.9 where its
+ * `Buffer#toString` takes 552 µs (Node 24: 189 against 525 µs; Bun: 77 against 232 µs). Below it, `toString` is as
+ * fast or faster (30 bytes on Deno: 0.09 against 0.17 µs).
+ */
+const DECODER_FROM_BYTES = 512;
+/** UTF-8 as `Buffer#toString` decodes it: a byte order mark is kept, invalid bytes become U+FFFD. */
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
+
 /** Decodes one payload. Throws an `Error` with code `ERR_IPC_BAD_FRAME` when it is malformed. */
 export function decodePayload(
   bytes: Buffer,
@@ -72,7 +81,10 @@ export function decodePayload(
 ): unknown {
   try {
     if (serialization === "advanced") return v8Module().deserialize(bytes.subarray(start, end));
-    return JSON.parse(bytes.toString("utf8", start, end));
+    const text = end - start < DECODER_FROM_BYTES
+      ? bytes.toString("utf8", start, end)
+      : utf8.decode(bytes.subarray(start, end));
+    return JSON.parse(text);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw badFrame(

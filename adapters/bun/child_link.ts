@@ -7,7 +7,7 @@
 
 import net from "node:net";
 import type { ChildEvents, SpawnRequest, WorkerIdentity } from "../../src/contract/mod.ts";
-import { MessageBatch } from "../ipc/message_batch.ts";
+import { batchable, MessageBatch } from "../ipc/message_batch.ts";
 import { ChildLinkBase, nodeReadable, stdioEntries, workerEnvironment } from "../shared/child_link_base.ts";
 import { bun, type BunSubprocess } from "./globals.ts";
 
@@ -88,7 +88,7 @@ export class BunChildLink extends ChildLinkBase {
   /** Sends a message and maybe a handle; serialization errors throw synchronously. */
   send(message: unknown, handle: unknown, callback: ((error: Error | null) => void) | undefined): boolean {
     if (this.#batch === undefined) return this.#write(message, handle, callback);
-    if (callback === undefined && (handle === undefined || handle === null)) return this.#batch.send(message);
+    if (batchable(handle, callback)) return this.#batch.send(message);
     this.#batch.flush();
     return this.#write(message, handle, callback);
   }

@@ -114,6 +114,11 @@ export class MessageBatch {
   }
 }
 
+/** Whether a message may go with a batch: it carries no handle and waits for no callback. */
+export function batchable(handle: unknown, callback: unknown): boolean {
+  return callback === undefined && (handle === undefined || handle === null);
+}
+
 /** The messages of a batch, or undefined when `message` is none. */
 export function batchedMessages(message: unknown): unknown[] | undefined {
   if (typeof message !== "object" || message === null) return undefined;

@@ -16,7 +16,7 @@ import type {
   Serialization,
 } from "../../src/contract/mod.ts";
 import { answerSyncRequests, handleBarrierOn } from "./handle_barrier.ts";
-import { batchedMessages, deliverBatch, MessageBatch } from "./message_batch.ts";
+import { batchable, batchedMessages, deliverBatch, MessageBatch } from "./message_batch.ts";
 import { installProcessMessaging } from "./process_messaging.ts";
 
 interface ChannelProcess {
@@ -127,7 +127,7 @@ export function connectProcessParent(
   // In order: a message with a handle or a callback goes after the batch's.
   const post = (message: unknown, handle: unknown, callback?: (error: Error | null) => void): boolean => {
     if (batch === undefined) return write(message, handle, callback);
-    if (callback === undefined && (handle === undefined || handle === null)) return batch.send(message);
+    if (batchable(handle, callback)) return batch.send(message);
     batch.flush();
     return write(message, handle, callback);
   };

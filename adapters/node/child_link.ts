@@ -12,7 +12,7 @@ import { ChildLinkBase, stdioEntries, workerEnvironment } from "../shared/child_
 import { process } from "../shared/host_process.ts";
 import { childProcessModule } from "../shared/lazy_builtin.ts";
 import { answerSyncRequests, type HandleBarrier, handleBarrierOn } from "../ipc/handle_barrier.ts";
-import { MessageBatch } from "../ipc/message_batch.ts";
+import { batchable, MessageBatch } from "../ipc/message_batch.ts";
 
 /** Options of a {@link ProcessChildLink}. */
 export interface ProcessChildLinkOptions {
@@ -166,9 +166,9 @@ export class ProcessChildLink extends ChildLinkBase {
     });
   }
 
-  /** Whether a message goes through the batch (which encodes it itself): json, with no handle and no callback. */
+  /** Whether a message goes through the batch (which encodes it itself). */
   #batches(handle: unknown, callback: unknown): boolean {
-    return this.#batch !== undefined && callback === undefined && (handle === undefined || handle === null);
+    return this.#batch !== undefined && batchable(handle, callback);
   }
 
   /** With `closeOnBrokenPipe`: a write that found the worker's end closed closes the channel shortly after. */

@@ -25,7 +25,7 @@ function clusterFor(worker: typeof RUNTIMES[number]): Cluster {
 
 describe(`a ${runtime} primary with workers on each runtime`, () => {
   for (const workerRuntime of RUNTIMES) {
-    test(`${runtime} -> ${workerRuntime}: online, messages both ways, exit code`, async () => {
+    test(`${runtime} -> ${workerRuntime}: online, messages both ways (one by one and in one go), exit code`, async () => {
       const cluster = clusterFor(workerRuntime);
       const worker = cluster.fork();
       forked.push(worker);
@@ -34,8 +34,22 @@ describe(`a ${runtime} primary with workers on each runtime`, () => {
       worker.send({ cmd: "echo", payload: { runtime: workerRuntime, list: [1, "two", null] } });
       const echo = await nextMessage(worker, (m) => m?.cmd === "echo");
       assert.deepEqual(echo.payload, { runtime: workerRuntime, list: [1, "two", null] });
+      // Messages sent in one go (which the channel may carry together) arrive complete and in order, each way.
+      for (let i = 0; i < 2_000; i++) worker.send({ cmd: "seq", i });
+      worker.send({ cmd: "count" });
+      assert.deepEqual(await nextMessage(worker, (m) => m?.cmd === "count"), {
+        cmd: "count",
+        received: 2_000,
+        inOrder: true,
+      });
+      const flooded: number[] = [];
+      const listener = (m: any) => m?.cmd === "flood" && flooded.push(m.i);
+      worker.on("message", listener);
+      worker.send({ cmd: "flood", count: 2_000 });
       worker.send({ cmd: "report" });
       const report = await nextMessage(worker, (m) => m?.cmd === "report");
+      worker.off("message", listener);
+      assert.deepEqual(flooded, Array.from({ length: 2_000 }, (_, i) => i));
       assert.equal(report.seenInternal, false);
       assert.equal(report.identityInEnv, null);
       worker.send({ cmd: "exit", code: 7 });

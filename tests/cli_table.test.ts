@@ -329,10 +329,14 @@ describe(`command line on a terminal on ${runtime}`, {
       // Each worker writes "hello from worker <pid>, " and, 1.5 s later (the table is redrawn in between, as the
       // uptimes change), "listening on port <port>\n": one whole line above the table.
       const hello = (pid: number) => new RegExp(`^hello from worker ${pid}, listening on port ${port}$`, "m");
+      // Its stderr line leaves right after, on another pipe: it may show up a moment later.
+      const said = (output: string, pid: number) =>
+        hello(pid).test(lines(output).join("\n")) &&
+        lines(output).includes(`worker ${pid} says this on stderr`);
       await until(
         terminal,
-        "both workers' hello lines",
-        (output) => pids.every((pid) => hello(pid).test(lines(output).join("\n"))),
+        "both workers' hello and stderr lines",
+        (output) => pids.every((pid) => said(output, pid)),
       );
       const seen = lines(terminal.output());
       for (const pid of pids) {

@@ -173,6 +173,29 @@ describe(`messages sent in one go on ${runtime}`, () => {
     }
   });
 
+  test(
+    "a worker script that never loads the library gets messages sent in one go one by one, as they were sent",
+    {
+      skip: socketChannel ? "the Deno adapter's workers talk over the library's own socket" : false,
+      timeout: 30_000,
+    },
+    async () => {
+      cluster.setupPrimary({ exec: fixture("plain_worker") });
+      const worker = cluster.fork();
+      cluster.setupPrimary({ exec: fixture("batch_worker") });
+      all.push(worker);
+      await nextMessage(worker, (m) => m?.cmd === "ready");
+      for (let i = 0; i < 2_000; i++) worker.send({ cmd: "seq", i });
+      worker.send({ cmd: "count" });
+      assert.deepEqual(await nextMessage(worker, (m) => m?.cmd === "count"), {
+        cmd: "count",
+        received: 2_000,
+        inOrder: true,
+        odd: 0,
+      });
+    },
+  );
+
   // A write the runtime has not made when the process exits is lost. Written together, 2,000 messages leave in a
   // few writes, made in the `exit` event; one by one, they did not all leave (2026-12-07, 2,000 messages: Node
   // 424-794 arrived, Deno's child_process 128, Bun's ipc 1,023-2,000). The Deno adapter's socket channel cannot

@@ -16,8 +16,6 @@ export class BunChildLink extends ChildLinkBase {
   /** Handles pass between Bun processes. */
   readonly canPassHandles: boolean;
   #child: BunSubprocess;
-  /** Json messages sent in one run of JavaScript, written together (../ipc/message_batch.ts); none with `advanced`. */
-  #batch: MessageBatch | undefined;
   #open = true;
   #stdout: unknown;
   #stderr: unknown;
@@ -48,9 +46,11 @@ export class BunChildLink extends ChildLinkBase {
       windowsHide: request.windowsHide,
     });
     if (request.serialization === "json") {
-      this.#batch = new MessageBatch((message) => this.#write(message, undefined, undefined), (error) => {
-        this.reportError(error);
-      }, false);
+      this.batch = new MessageBatch({
+        write: (message) => this.#write(message, undefined, undefined),
+        failed: (error) => this.reportError(error),
+        started: false,
+      });
     }
     queueMicrotask(() => this.reportSpawn());
   }
@@ -87,9 +87,9 @@ export class BunChildLink extends ChildLinkBase {
 
   /** Sends a message and maybe a handle; serialization errors throw synchronously. */
   send(message: unknown, handle: unknown, callback: ((error: Error | null) => void) | undefined): boolean {
-    if (this.#batch === undefined) return this.#write(message, handle, callback);
-    if (batchable(handle, callback)) return this.#batch.send(message);
-    this.#batch.flush();
+    if (this.batch === undefined) return this.#write(message, handle, callback);
+    if (batchable(handle, callback)) return this.batch.send(message);
+    this.batch.flush();
     return this.#write(message, handle, callback);
   }
 
@@ -118,13 +118,13 @@ export class BunChildLink extends ChildLinkBase {
 
   /** Closes the IPC channel, once the messages waiting for the end of the run are written. */
   disconnect(): void {
-    this.#batch?.flush();
+    this.batch?.flush();
     if (this.connected) this.#child.disconnect();
   }
 
   /** Signals the process, once the messages waiting for the end of the run are written. */
   protected signal(signal: string): boolean {
-    this.#batch?.flush();
+    this.batch?.flush();
     this.#child.kill(signal);
     return true;
   }

@@ -10,7 +10,9 @@
  * one by one, in order ({@link deliverBatch}). Each is encoded as it is sent: a message json cannot carry still
  * throws at the `send` call, and a change to the object afterwards does not change what is sent, as under Node.
  * Whatever must keep its place after them (a handle, a callback, a disconnect, a signal) flushes them first, and
- * so does the process's `exit`: a message sent right before `process.exit()` is written, as under Node.
+ * so does the process's `exit`: a message sent right before `process.exit()` is written, as under Node. A primary
+ * batches only once the worker has shown that it runs the library (its first message of the library's own): a
+ * worker script that never loads it gets each message on its own, as before.
  *
  * @module
  */
@@ -40,11 +42,27 @@ export const MAX_BATCH_CHARS = 64 * 1024;
 const waiting = new Set<MessageBatch>();
 let flushOnExit = false;
 
+/** What a {@link MessageBatch} writes with, and how it starts. */
+export interface MessageBatchOptions {
+  /** Writes a message on the channel; returns false when the channel is backed up. */
+  write(message: unknown): boolean;
+  /** Hears a write that threw after `send` had returned. */
+  failed(error: Error): void;
+  /**
+   * Encode the run's first message once before it is written (Deno's channel crashes on a cyclic message instead
+   * of throwing).
+   */
+  checkFirst?: boolean;
+  /** Whether the other end is known to unpack batches; until {@link MessageBatch.start}, each message goes alone. */
+  started?: boolean;
+}
+
 /** The messages one end of a channel sent that wait for the end of the run. */
 export class MessageBatch {
   #write: (message: unknown) => boolean;
   #failed: (error: Error) => void;
   #checkFirst: boolean;
+  #started: boolean;
   #texts: string[] = [];
   #chars = 0;
   #runOpen = false;
@@ -54,15 +72,17 @@ export class MessageBatch {
     this.flush();
   };
 
-  /**
-   * `write` writes a message on the channel; `failed` hears a write that threw after `send` had returned. With
-   * `checkFirst`, the run's first message is encoded once before it is written (Deno's channel crashes on a cyclic
-   * message instead of throwing).
-   */
-  constructor(write: (message: unknown) => boolean, failed: (error: Error) => void, checkFirst: boolean) {
-    this.#write = write;
-    this.#failed = failed;
-    this.#checkFirst = checkFirst;
+  /** A batch that writes with `options.write`. */
+  constructor(options: MessageBatchOptions) {
+    this.#write = options.write;
+    this.#failed = options.failed;
+    this.#checkFirst = options.checkFirst === true;
+    this.#started = options.started !== false;
+  }
+
+  /** The other end unpacks batches: from now on, the messages of a run go together. */
+  start(): void {
+    this.#started = true;
   }
 
   /**
@@ -73,8 +93,10 @@ export class MessageBatch {
     if (!this.#runOpen) {
       if (this.#checkFirst) JSON.stringify(message);
       this.#writable = this.#write(message);
-      this.#runOpen = true;
-      queueMicrotask(this.#endRun);
+      if (this.#started) {
+        this.#runOpen = true;
+        queueMicrotask(this.#endRun);
+      }
       return this.#writable;
     }
     const text = JSON.stringify(message);
@@ -112,6 +134,12 @@ export class MessageBatch {
       for (const batch of waiting) batch.flush();
     });
   }
+}
+
+/** Whether a message is one of the library's own (a worker that sends one runs the library). */
+export function isLibraryMessage(message: unknown): boolean {
+  return typeof message === "object" && message !== null &&
+    (message as { cmd?: unknown }).cmd === INTERNAL_CMD;
 }
 
 /** Whether a message may go with a batch: it carries no handle and waits for no callback. */

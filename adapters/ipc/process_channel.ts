@@ -118,11 +118,10 @@ export function connectProcessParent(
     });
   };
   if (options.serialization === "json") {
-    batch = new MessageBatch(
-      (message) => write(message, undefined),
-      (error) => channel.emit("error", error),
-      false,
-    );
+    batch = new MessageBatch({
+      write: (message) => write(message, undefined),
+      failed: (error) => channel.emit("error", error),
+    });
   }
   // In order: a message with a handle or a callback goes after the batch's.
   const post = (message: unknown, handle: unknown, callback?: (error: Error | null) => void): boolean => {

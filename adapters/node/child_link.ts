@@ -47,8 +47,6 @@ export class ProcessChildLink extends ChildLinkBase {
   override readonly keepsHandles: boolean = true;
   #child: ChildProcess;
   #checkJson: boolean;
-  /** Json messages sent in one run of JavaScript, written together (./message_batch.ts); none with `advanced`. */
-  #batch: MessageBatch | undefined;
   #barrier: HandleBarrier | undefined;
   #closeOnBrokenPipe: boolean;
   #closing: ReturnType<typeof setTimeout> | undefined;
@@ -80,11 +78,12 @@ export class ProcessChildLink extends ChildLinkBase {
     this.#child = child;
     if (request.serialization === "json") {
       const write = (message: unknown) => this.#child.send(message as never);
-      this.#batch = new MessageBatch(write, (error) => this.reportError(error), this.#checkJson);
+      const failed = (error: Error) => this.reportError(error);
+      this.batch = new MessageBatch({ write, failed, checkFirst: this.#checkJson, started: false });
     }
     if (options.handleBarrier === true) {
       const sendInternal = (message: unknown) => {
-        this.#batch?.flush();
+        this.batch?.flush();
         return child.connected && child.send(message as never);
       };
       this.#barrier = handleBarrierOn(child, sendInternal);
@@ -156,8 +155,8 @@ export class ProcessChildLink extends ChildLinkBase {
     callback: ((error: Error | null) => void) | undefined,
     keepOpen: boolean,
   ): boolean {
-    if (this.#batches(handle, callback)) return this.#batch!.send(message);
-    this.#batch?.flush();
+    if (this.#batches(handle, callback)) return this.batch!.send(message);
+    this.batch?.flush();
     const options = keepOpen ? KEEP_OPEN : undefined;
     if (callback === undefined) return this.#child.send(message as never, handle as never, options);
     return this.#child.send(message as never, handle as never, options, (error) => {
@@ -168,7 +167,7 @@ export class ProcessChildLink extends ChildLinkBase {
 
   /** Whether a message goes through the batch (which encodes it itself). */
   #batches(handle: unknown, callback: unknown): boolean {
-    return this.#batch !== undefined && batchable(handle, callback);
+    return this.batch !== undefined && batchable(handle, callback);
   }
 
   /** With `closeOnBrokenPipe`: a write that found the worker's end closed closes the channel shortly after. */
@@ -185,7 +184,7 @@ export class ProcessChildLink extends ChildLinkBase {
 
   /** Closes the IPC channel, once the messages waiting for the end of the run are written. */
   disconnect(): void {
-    this.#batch?.flush();
+    this.batch?.flush();
     if (this.#child.connected) this.#child.disconnect();
   }
 
@@ -195,7 +194,7 @@ export class ProcessChildLink extends ChildLinkBase {
    */
   protected signal(signal: string): boolean {
     if (this.#child.pid === undefined) return false;
-    this.#batch?.flush();
+    this.batch?.flush();
     process.kill(this.#child.pid, signal as NodeJS.Signals);
     return true;
   }

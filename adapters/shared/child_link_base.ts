@@ -19,7 +19,7 @@ import type {
   StdioEntry,
   WorkerIdentity,
 } from "../../src/contract/mod.ts";
-import { batchedMessages, deliverBatch } from "../ipc/message_batch.ts";
+import { batchedMessages, deliverBatch, isLibraryMessage, type MessageBatch } from "../ipc/message_batch.ts";
 import { withNodeCompileCache } from "./node_compile_cache.ts";
 
 /** How long an exit waits for the channel to close before the link closes it. */
@@ -51,6 +51,12 @@ export function nodeWritable(stream: unknown): Writable | null {
 
 /** The primary's end of one child: subclasses start the process and call the `report*` methods. */
 export abstract class ChildLinkBase implements ChildLink {
+  /**
+   * Json messages written together (../ipc/message_batch.ts), on a link that batches: made unstarted, started once
+   * the worker has sent a message of the library's own (so it unpacks batches).
+   */
+  protected batch: MessageBatch | undefined;
+  #workerRunsLibrary = false;
   #events: ChildEvents;
   #exit: { code: number | null; signal: string | null } | undefined;
   #exitReported = false;
@@ -127,6 +133,10 @@ export abstract class ChildLinkBase implements ChildLink {
 
   /** A message arrived: one of the worker's, or a batch of them written together (../ipc/message_batch.ts). */
   protected reportMessage(message: unknown, handle: unknown): void {
+    if (!this.#workerRunsLibrary && isLibraryMessage(message)) {
+      this.#workerRunsLibrary = true;
+      this.batch?.start();
+    }
     const batch = batchedMessages(message);
     if (batch === undefined) this.#events.message(message, handle);
     else deliverBatch(batch, (one) => this.#events.message(one, undefined));

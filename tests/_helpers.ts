@@ -96,6 +96,16 @@ export function nextMessage(
   });
 }
 
+/**
+ * Sends `count` messages `{ cmd: "seq", i }` in one go, then `{ cmd: "count" }`; resolves with the worker's answer
+ * (the fixtures that know these say how many came, and whether in order).
+ */
+export function sendSequence(worker: Worker, count: number): Promise<any> {
+  for (let i = 0; i < count; i++) worker.send({ cmd: "seq", i });
+  worker.send({ cmd: "count" });
+  return nextMessage(worker, (m) => m?.cmd === "count");
+}
+
 /** Whether a process id is still alive. */
 export function alive(pid: number | undefined): boolean {
   if (pid === undefined) return false;

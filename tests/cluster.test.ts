@@ -11,6 +11,7 @@ import {
   killAll,
   nextMessage,
   runtime,
+  sendSequence,
   waitFor,
   withWorkers,
 } from "./_helpers.ts";
@@ -319,10 +320,7 @@ describe(`cluster on ${runtime}`, () => {
     await done;
     assert.deepEqual(received, Array.from({ length: 10000 }, (_, i) => i));
 
-    for (let i = 0; i < 10000; i++) worker.send({ cmd: "seq", i });
-    worker.send({ cmd: "count" });
-    const count = await nextMessage(worker, (m) => m.cmd === "count");
-    assert.deepEqual(count, { cmd: "count", received: 10000, inOrder: true });
+    assert.deepEqual(await sendSequence(worker, 10000), { cmd: "count", received: 10000, inOrder: true });
     await killAll([worker]);
   });
 

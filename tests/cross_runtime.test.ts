@@ -5,7 +5,7 @@ import { statSync } from "node:fs";
 import process from "node:process";
 import { after, describe, test } from "node:test";
 import { type Cluster, createCluster, type Worker } from "../mod.ts";
-import { fixture, killAll, nextMessage, runtime, runtimeBinary, waitFor } from "./_helpers.ts";
+import { fixture, killAll, nextMessage, runtime, runtimeBinary, sendSequence, waitFor } from "./_helpers.ts";
 
 const RUNTIMES = ["node", "deno", "bun"] as const;
 const forked: Worker[] = [];
@@ -35,9 +35,7 @@ describe(`a ${runtime} primary with workers on each runtime`, () => {
       const echo = await nextMessage(worker, (m) => m?.cmd === "echo");
       assert.deepEqual(echo.payload, { runtime: workerRuntime, list: [1, "two", null] });
       // Messages sent in one go (which the channel may carry together) arrive complete and in order, each way.
-      for (let i = 0; i < 2_000; i++) worker.send({ cmd: "seq", i });
-      worker.send({ cmd: "count" });
-      assert.deepEqual(await nextMessage(worker, (m) => m?.cmd === "count"), {
+      assert.deepEqual(await sendSequence(worker, 2_000), {
         cmd: "count",
         received: 2_000,
         inOrder: true,

@@ -14,6 +14,7 @@ import {
   nextMessage,
   runtime,
   scriptCommand,
+  sendSequence,
   waitFor,
 } from "./_helpers.ts";
 
@@ -185,9 +186,7 @@ describe(`messages sent in one go on ${runtime}`, () => {
       cluster.setupPrimary({ exec: fixture("batch_worker") });
       all.push(worker);
       await nextMessage(worker, (m) => m?.cmd === "ready");
-      for (let i = 0; i < 2_000; i++) worker.send({ cmd: "seq", i });
-      worker.send({ cmd: "count" });
-      assert.deepEqual(await nextMessage(worker, (m) => m?.cmd === "count"), {
+      assert.deepEqual(await sendSequence(worker, 2_000), {
         cmd: "count",
         received: 2_000,
         inOrder: true,

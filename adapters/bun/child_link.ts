@@ -122,9 +122,8 @@ export class BunChildLink extends ChildLinkBase {
     if (this.connected) this.#child.disconnect();
   }
 
-  /** Signals the process, once the messages waiting for the end of the run are written. */
+  /** Signals the process. */
   protected signal(signal: string): boolean {
-    this.batch?.flush();
     this.#child.kill(signal);
     return true;
   }

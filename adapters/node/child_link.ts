@@ -194,7 +194,6 @@ export class ProcessChildLink extends ChildLinkBase {
    */
   protected signal(signal: string): boolean {
     if (this.#child.pid === undefined) return false;
-    this.batch?.flush();
     process.kill(this.#child.pid, signal as NodeJS.Signals);
     return true;
   }

@@ -119,6 +119,8 @@ export abstract class ChildLinkBase implements ChildLink {
   /** Sends a signal; false once the process has ended or when it cannot be signalled. */
   kill(signal: string): boolean {
     if (this.#exit !== undefined) return false;
+    // What was sent before the signal leaves before it, as under Node.
+    this.batch?.flush();
     try {
       return this.signal(signal);
     } catch {

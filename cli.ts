@@ -63,14 +63,23 @@ function fail(message: string, code = USAGE_EXIT): never {
   process.exit(code);
 }
 
-/** Whether `path` is a file this process may execute. */
-function isExecutable(path: string): boolean {
+/** Whether `path` is a file. */
+function isFile(path: string): boolean {
   try {
-    accessSync(path, constants.X_OK);
     return statSync(path).isFile();
   } catch {
     return false;
   }
+}
+
+/** Whether `path` is a file this process may execute. */
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+  } catch {
+    return false;
+  }
+  return isFile(path);
 }
 
 /** The version in the package.json (npm) or deno.json beside this file, or in the nearest folder above. */
@@ -164,12 +173,17 @@ function workerRuntime(run: RunCommand): { runtime: "node" | "deno" | "bun"; exe
 
 /**
  * The module the workers run: cli_worker beside this file. Run from a URL (`deno run -A jsr:@unicluster/cluster/cli`),
- * Deno workers load it from there too; Node and Bun cannot run a module from a URL, so they need a local copy.
+ * Deno workers load it from there too; Node and Bun cannot run a module from a URL, so they need a local copy. Bun
+ * workers of the npm package run its Bun build (bun/cli_worker.mjs), which takes the library from the file that the
+ * application's `import "unicluster"` gets on Bun: the worker then holds one copy of it, not two.
  */
 function workerEntry(runtime: string): string {
   const extension = new URL(import.meta.url).pathname.endsWith(".js") ? ".js" : ".ts";
   const entry = new URL(`./cli_worker${extension}`, import.meta.url);
-  if (entry.protocol === "file:") return fileURLToPath(entry);
+  if (entry.protocol === "file:") {
+    const bunBuild = fileURLToPath(new URL("./bun/cli_worker.mjs", entry));
+    return runtime === "bun" && extension === ".js" && isFile(bunBuild) ? bunBuild : fileURLToPath(entry);
+  }
   if (runtime === "deno") return entry.href;
   return fail(
     `${runtime} workers cannot load the worker module from ${entry.href}: run the command line from a local ` +

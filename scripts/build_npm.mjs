@@ -44,6 +44,7 @@ import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { buildSync } from "esbuild";
+import { buildBun, BUN_DIR, bunFile } from "./build_bun.mjs";
 import { bin, childEnv, repoRoot } from "./_runtimes.mjs";
 
 /** The compiler settings of every build (npm package and compiled test tree alike). */
@@ -246,13 +247,12 @@ function hasDefaultExport(file) {
  * The CommonJS entry of an entry point with a default export: `require()` gives the default export itself (for
  * mod.js, the cluster of this process: the same object the ESM import gives, since it comes from the same
  * module), with the named exports that it does not have already (its own `Worker`, `SCHED_*` stay) and a
- * `default` that points at it, for code compiled from TypeScript or Babel.
+ * `default` that points at it, for code compiled from TypeScript or Babel. With `load` (an expression), the module
+ * comes from there: the Bun build's entries take it from its bytecode bundle (scripts/build_bun.mjs).
  */
-function commonJsEntry(esmFile) {
-  return `// The CommonJS entry of ./${esmFile}, written by scripts/build_npm.mjs: require() gives its default export itself,
-// with the named exports on it.
-"use strict";
-let esm;
+function commonJsEntry(esmFile, load) {
+  const loading = load === undefined
+    ? `let esm;
 try {
   esm = require("./${esmFile}");
 } catch (error) {
@@ -264,7 +264,12 @@ try {
     );
   }
   throw error;
-}
+}`
+    : `const esm = ${load};`;
+  return `// The CommonJS entry of ./${esmFile}, written by scripts/build_npm.mjs: require() gives its default export itself,
+// with the named exports on it.
+"use strict";
+${loading}
 const main = esm.default;
 for (const name of Object.keys(esm)) {
   if (name !== "default" && !(name in main)) main[name] = esm[name];
@@ -274,6 +279,23 @@ if (!Object.prototype.hasOwnProperty.call(main, "default")) {
   Object.defineProperty(main, "default", { value: main, writable: true, configurable: true, enumerable: false });
 }
 module.exports = main;
+`;
+}
+
+/**
+ * The CommonJS file of an entry point without a default export, whose module comes from `load`: its exports, on
+ * an object marked `__esModule` whose `default` is undefined, as an ES module has none. Bun's `import` then gives
+ * no default export either (it reads the mark on an object the file made itself, not on the bundle's namespace).
+ */
+function namespaceEntry(esmFile, load) {
+  return `// The CommonJS entry of ./${esmFile}, written by scripts/build_npm.mjs: its exports.
+"use strict";
+const esm = ${load};
+const entry = {};
+Object.defineProperty(entry, "__esModule", { value: true });
+for (const name of Object.keys(esm)) entry[name] = esm[name];
+Object.defineProperty(entry, "default", { value: undefined });
+module.exports = entry;
 `;
 }
 
@@ -473,22 +495,28 @@ export function npmManifest() {
     peerDependenciesMeta: { "@types/node": { optional: true } },
     files: [],
   };
+  const bins = new Set(Object.values(pkg.bin ?? {}).map((file) => file.replace(/^\.\//, "")));
   for (const [subpath, file] of Object.entries(entryPoints())) {
     const base = `./${file.replace(/\.ts$/, "")}`;
     const esm = { types: `${base}.d.ts`, default: `${base}.js` };
     manifest.files.push(`${base.slice(2)}.js`, `${base.slice(2)}.d.ts`);
+    // Bun takes the first condition it knows: the Bun build (scripts/build_bun.mjs), for every entry point but
+    // the command line's, a program.
+    const js = `${base.slice(2)}.js`;
+    const bun = bins.has(js) ? {} : { bun: { types: esm.types, default: `./${bunFile(js, ".cjs")}` } };
     if (hasDefaultExport(file)) {
       manifest.exports[subpath] = {
+        ...bun,
         import: esm,
         require: { types: `${base}.d.cts`, default: `${base}.cjs` },
         default: esm,
       };
       manifest.files.push(`${base.slice(2)}.cjs`, `${base.slice(2)}.d.cts`);
     } else {
-      manifest.exports[subpath] = esm;
+      manifest.exports[subpath] = { ...bun, ...esm };
     }
   }
-  manifest.files.push(...programModules.map((file) => file.replace(/\.ts$/, ".js")));
+  manifest.files.push(...programModules.map((file) => file.replace(/\.ts$/, ".js")), `${BUN_DIR}/`);
   manifest.files.push(`${chunkDir}/`, ...libraryDirs.map((d) => `${d}/`), "README.md", "LICENSE");
   // `bin` names compiled files (`./cli.js`): the command line, whose source starts with its `#!` line.
   for (const key of ["bin", "keywords", "author"]) if (pkg[key] !== undefined) manifest[key] = pkg[key];
@@ -505,6 +533,19 @@ export function buildNpm({ outDir = join(repoRoot, "npm"), log = console.log } =
   const manifest = npmManifest(); // fails early on a version mismatch
   const { outDir: dir } = compile({ outDir, withTests: false, declaration: true, log });
   bundle(dir);
+  const bunEntries = Object.values(manifest.exports).filter((conditions) => conditions.bun).map(
+    (conditions) => {
+      const file = (conditions.import ?? conditions).default.slice(2);
+      const main = conditions.require
+        ? (load) => commonJsEntry(file, load)
+        : (load) => namespaceEntry(file, load);
+      return { file, main };
+    },
+  );
+  buildBun(dir, {
+    entries: bunEntries,
+    programs: programModules.map((file) => file.replace(/\.ts$/, ".js")),
+  });
   for (const conditions of Object.values(manifest.exports)) {
     const cjs = conditions.require;
     if (cjs === undefined) continue;
@@ -517,7 +558,7 @@ export function buildNpm({ outDir = join(repoRoot, "npm"), log = console.log } =
     dir,
     Object.values(manifest.exports).map((c) => join(dir, (c.types ?? c.import.types).slice(2))),
   );
-  const libraryFolders = [chunkDir, ...libraryDirs].filter((d) => existsSync(join(dir, d)));
+  const libraryFolders = [chunkDir, BUN_DIR, ...libraryDirs].filter((d) => existsSync(join(dir, d)));
   manifest.files = manifest.files.filter((f) => !f.endsWith("/") || libraryFolders.includes(f.slice(0, -1)));
   for (const file of ["README.md", "LICENSE"]) {
     const src = join(repoRoot, file);

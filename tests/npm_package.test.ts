@@ -6,6 +6,9 @@
 //   the object `import()` gives as its default export;
 // - after `require("unicluster/install")`, `require("node:cluster")` is unicluster's cluster, in the primary and
 //   in the worker it forks, on Node 20 and 24, Bun and Deno, and prom-client and throng run on it there;
+// - on Bun the package's `bun` condition gives its Bun build (bun/: one CommonJS file with Bun's bytecode), and a
+//   worker of the command line run by Bun holds one copy of the library with the application it serves (the
+//   application's `import "unicluster"` sees itself as the worker);
 // - the declarations compile in projects made by `tsc --init` (empty `types` list) with TypeScript 5 and 7, ESM
 //   (tests/types/events.ts, whose wrong listeners must be refused on exactly the lines it marks) and CommonJS,
 //   and with no tsconfig at all with TypeScript 7.
@@ -17,7 +20,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn as spawnAsync, spawnSync } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -31,7 +34,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
-import { repoRoot } from "./_helpers.ts";
+import { freePort, httpGet, killGroup, repoRoot } from "./_helpers.ts";
 
 const onNode24 = !("Deno" in globalThis) && !("Bun" in globalThis) &&
   Number(process.versions.node.split(".")[0]) === 24;
@@ -210,6 +213,27 @@ throng({
 });
 `;
 
+// On Bun: each entry point resolves to the Bun build, and they share one copy of the library.
+const BUN_RESOLVE_SCRIPT = `import assert from "node:assert/strict";
+import cluster from "unicluster";
+import { Cluster } from "unicluster/core";
+import { ready } from "unicluster/supervisor";
+for (const entry of ["unicluster", "unicluster/core", "unicluster/supervisor", "unicluster/install"]) {
+  assert.match(import.meta.resolve(entry), /\\/bun\\/[a-z]+\\.cjs$/, entry + " resolves to the Bun build");
+}
+assert.ok(cluster instanceof Cluster, "unicluster and unicluster/core share their classes");
+assert.throws(() => ready(), /worker/, "unicluster/supervisor's ready() reads the same cluster (a primary here)");
+console.log("resolve ok");
+`;
+
+// Served by the command line on Bun: what the application's own import of unicluster sees, and the module the
+// worker process runs.
+const BUN_APP = `import { readFileSync } from "node:fs";
+import cluster from "unicluster";
+const worker = readFileSync("/proc/self/cmdline", "utf8").split("\\0")[1];
+export default { fetch: () => Response.json({ isWorker: cluster.isWorker, id: cluster.worker?.id, worker }) };
+`;
+
 // The CommonJS TypeScript user: the require condition's declarations (mod.d.cts).
 const CJS_TYPES = `import cluster = require("unicluster");
 import type { ClusterSettings, Worker } from "unicluster";
@@ -367,6 +391,7 @@ if (!onNode24) {
       assert.equal(manifest.version, built.version);
       assert.equal(manifest.types, "./mod.d.ts");
       assert.deepEqual(manifest.exports["."], {
+        bun: { types: "./mod.d.ts", default: "./bun/mod.cjs" },
         import: { types: "./mod.d.ts", default: "./mod.js" },
         require: { types: "./mod.d.cts", default: "./mod.cjs" },
         default: { types: "./mod.d.ts", default: "./mod.js" },
@@ -380,6 +405,11 @@ if (!onNode24) {
         "core.d.ts",
         "install.js",
         "install.cjs",
+        "bun/mod.cjs",
+        "bun/core.cjs",
+        "bun/unicluster.cjs",
+        "bun/unicluster.cjs.jsc",
+        "bun/cli_worker.mjs",
       ];
       for (const file of files) {
         assert.ok(existsSync(join(installed, file)), `the installed package has ${file}`);
@@ -425,6 +455,56 @@ if (!onNode24) {
 
       await t.test("install: prom-client and throng from npm drive unicluster (Node 20, Node 24, Bun, Deno)", () => {
         runEverywhere("packages.cjs", PACKAGES_SCRIPT, "packages", 90_000);
+      });
+
+      await t.test("Bun: the bun condition gives the bytecode build; a command-line worker holds one copy", async () => {
+        const library = readFileSync(join(installed, "bun", "unicluster.cjs"), "utf8");
+        assert.match(
+          library.slice(0, library.indexOf("\n")),
+          /@bytecode/,
+          "Bun reads the bytecode of a marked file",
+        );
+        writeFileSync(join(project, "resolve.mjs"), BUN_RESOLVE_SCRIPT);
+        assert.match(run(bin("bun"), ["resolve.mjs"], project, 60_000), /resolve ok/);
+        writeFileSync(join(project, "bun_app.mjs"), BUN_APP);
+        const port = await freePort();
+        const cli = spawnAsync(bin("bun"), [
+          join(installed, "cli.js"),
+          "-w",
+          "1",
+          "--port",
+          String(port),
+          "bun_app.mjs",
+        ], {
+          cwd: project,
+          env: env(),
+          detached: true,
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        let output = "";
+        cli.stdout.on("data", (chunk) => output += chunk);
+        cli.stderr.on("data", (chunk) => output += chunk);
+        try {
+          let answer: { status: number; body: string } | undefined;
+          for (const deadline = Date.now() + 30_000; answer === undefined && Date.now() < deadline;) {
+            answer = await httpGet(port, "/", false, 5_000).catch(() => undefined);
+            if (answer === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+          assert.ok(answer, `the command line never answered on port ${port}:\n${output}`);
+          const { isWorker, id, worker } = JSON.parse(answer.body);
+          assert.deepEqual(
+            { isWorker, id },
+            { isWorker: true, id: 1 },
+            `the application's cluster: ${answer.body}`,
+          );
+          assert.match(
+            worker,
+            /\/bun\/cli_worker\.mjs$/,
+            "the worker runs the Bun build of the worker module",
+          );
+        } finally {
+          killGroup(cli.pid);
+        }
       });
 
       await t.test("types: events typed, wrong listeners refused; TypeScript 5 and 7, tsc --init", () => {

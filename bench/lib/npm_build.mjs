@@ -1,7 +1,9 @@
 // The npm build of unicluster, as `npm install unicluster` and `bun add unicluster` give it: buildNpm() of
-// scripts/build_npm.mjs (an esbuild bundle: mod.js and chunks/, cli.js and cli_worker.js for the command line),
+// scripts/build_npm.mjs (an esbuild bundle: mod.js and chunks/, cli.js and cli_worker.js for the command line;
+// bun/, the Bun build with its bytecode),
 // built into .tmp/bench-npm once per benchmark process, the first time a part asks for it.
 
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { buildNpm } from "../../scripts/build_npm.mjs";
@@ -15,9 +17,31 @@ export function npmBuild() {
   return packageDir;
 }
 
-/** The npm build's mod.js as a file URL (for BENCH_MODULE: the programs import it dynamically). */
-export function npmModuleUrl() {
-  return pathToFileURL(join(npmBuild(), "mod.js")).href;
+/** The export conditions each runtime resolves a package's `exports` with, in the order it tries them. */
+const CONDITIONS = {
+  node: ["node", "import"],
+  bun: ["bun", "node", "import"],
+  deno: ["deno", "node", "import"],
+};
+
+/** The file a package's `exports` entry gives under a runtime's conditions (or `default`). */
+function resolveExport(entry, runtime) {
+  if (typeof entry === "string") return entry;
+  for (const [condition, target] of Object.entries(entry)) {
+    if (condition === "default" || CONDITIONS[runtime].includes(condition)) {
+      return resolveExport(target, runtime);
+    }
+  }
+  throw new Error(`the npm build exports nothing for ${runtime}`);
+}
+
+/**
+ * The file `import "unicluster"` loads on a runtime from the npm build, as a file URL (for BENCH_MODULE: the
+ * programs import it dynamically): mod.js, or on Bun its Bun build (the package's `bun` condition).
+ */
+export function npmModuleUrl(runtime) {
+  const manifest = JSON.parse(readFileSync(join(npmBuild(), "package.json"), "utf8"));
+  return pathToFileURL(join(npmBuild(), resolveExport(manifest.exports["."], runtime))).href;
 }
 
 /** The path of the npm build's command line, cli.js (the package's bin). */

@@ -35,7 +35,7 @@ export async function freshPort() {
 export function httpConfigs(runtime) {
   const run = RUNTIMES[runtime].run;
   const ready = /READY \d+[^\n]*/;
-  const npm = runtime === "node" ? { BENCH_MODULE: npmModuleUrl() } : {};
+  const npm = runtime === "node" ? { BENCH_MODULE: npmModuleUrl(runtime) } : {};
   const nodeCluster = { BENCH_MODULE: "node:cluster" };
   const reuseport = { NODE_CLUSTER_SCHED_POLICY: "reuseport" };
   const c = (id, kind, label, file, env) => ({ id, kind, label, file, env });

@@ -14,7 +14,7 @@ function forkConfigs(runtime) {
   const run = RUNTIMES[runtime].run;
   const file = "bench/fork/cluster_fork.mjs";
   const native = runtime === "bun" ? "Bun.serve" : "Deno.serve";
-  const npm = { BENCH_MODULE: npmModuleUrl() };
+  const npm = { BENCH_MODULE: npmModuleUrl(runtime) };
   const list = [
     { id: "uc-http", label: "unicluster (sources), node:http worker", file },
     { id: "nc-http", label: "node:cluster, node:http worker", file, env: { BENCH_MODULE: "node:cluster" } },
@@ -66,8 +66,8 @@ export async function benchFork(runtime, results, { settings, checkDeadline, sav
   }
   // What a worker pays to load unicluster itself (explains fork-to-online): import of mod.ts in a fresh process.
   const variants = [{ id: "mod.ts", spec: "../../mod.ts" }, {
-    id: "npm build, mod.js",
-    spec: npmModuleUrl(),
+    id: "npm build",
+    spec: npmModuleUrl(runtime),
   }];
   for (const variant of variants) {
     const times = [];

@@ -20,7 +20,7 @@ function ipcConfigs(runtime) {
   }[runtime];
   const uc = runtime === "deno"
     ? { label: "unicluster worker.send (json, sources)", env: {} }
-    : { label: "unicluster worker.send (json, npm build)", env: { BENCH_MODULE: npmModuleUrl() } };
+    : { label: "unicluster worker.send (json, npm build)", env: { BENCH_MODULE: npmModuleUrl(runtime) } };
   return [{ id: "uc", file: "bench/ipc/unicluster_ipc.mjs", ...uc }, { ...own, env: {} }].map((c) => ({
     ...c,
     command: run(c.file),

@@ -24,7 +24,7 @@ export function scalingConfigs(runtime) {
   const file = "bench/scaling/unicluster_scale.mjs";
   const list = [
     { id: "uc", label: "unicluster (sources)", file },
-    { id: "uc-npm", label: "unicluster (npm build)", file, env: { BENCH_MODULE: npmModuleUrl() } },
+    { id: "uc-npm", label: "unicluster (npm build)", file, env: { BENCH_MODULE: npmModuleUrl(runtime) } },
   ];
   return [
     ...list,

@@ -101,13 +101,15 @@ export const NOTES = {
     "ms here, so what is left is JavaScriptCore parsing it); a bundle without the Deno adapter, 135 KB, loads " +
     "0.5 ms sooner. Together with node:net and node:dgram (2.2 ms) that is the difference to Bun's node:cluster, " +
     "whose worker code ships inside Bun. On Node a bundle without the other runtimes' adapters loads no faster " +
-    "(compile-cached, 2.8 ms either way). Measured 2026-12-07, night: a CommonJS bundle of the npm build with " +
-    "Bun's bytecode (`bun build --bytecode --format=cjs`; ES module bytecode needs `--compile`) loads in 1.5-1.8 " +
-    "ms against 6 ms for the ES module bundle and 5 ms for the same CommonJS without bytecode (4 runs each), and " +
-    "with a corrupted `.jsc` Bun falls back to the source without an error. Shipping it would take a `bun` " +
-    "export condition over one CommonJS bundle shared by every entry point (one instance of the library per " +
-    "process) and a check of Bun's behaviour with bytecode of another version: a change to how the package is " +
-    "built.",
+    "(compile-cached, 2.8 ms either way). Since commit a7337d0 (2026-12-07, night) the package carries a Bun " +
+    "build under the `bun` export condition (scripts/build_bun.mjs): the bundled modules as one CommonJS file " +
+    "with Bun's bytecode (`bun build --bytecode --format=cjs`; ES module bytecode needs `--compile`), each " +
+    "module evaluated on first use. Timed inside a Bun worker (6 forks each): the library loads in 5.3-5.8 ms " +
+    "where the ES module bundle took 8-9 ms; of the rest, node:net and node:dgram 2.1 ms, the bytecode 2.4 ms, " +
+    "`createCluster()` 1.1 ms (0.4 of it the first `process.send`). Bytecode of another Bun build, or a damaged " +
+    "`.jsc`, makes Bun parse the source instead (Bun's documentation; a damaged file tried: as slow as before, " +
+    "no error; Bun 1.4.4 used 1.4.5's bytecode). A minified bundle loaded 0.2 ms sooner, within the spread, " +
+    "and would rename classes.",
     "Deno's IPC, 1 MiB message and broadcast (2026-12-07). The Deno adapter's channel is a unix socket of its " +
     "own (`Deno.Command` gives a child no extra file descriptors). Since commit fbee95c a Deno worker's end of " +
     "it is a native `Deno.connect` socket (adapters/deno/unix_socket.ts) where it was node:net: one message to " +

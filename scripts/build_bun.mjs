@@ -27,7 +27,7 @@ export const BUN_DIR = "bun";
 /** The bytecode bundle's file name in BUN_DIR. */
 const BUN_LIBRARY = "unicluster.cjs";
 
-/** Where the Bun build puts a file of the package: mod.js -> bun/mod.cjs (an entry), cli_worker.js -> bun/cli_worker.mjs. */
+/** Where the Bun build puts a package file: mod.js -> bun/mod.cjs (an entry), cli_worker.js -> bun/cli_worker.mjs. */
 export function bunFile(file, extension) {
   return `${BUN_DIR}/${file.replace(/\.js$/, extension)}`;
 }

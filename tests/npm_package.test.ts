@@ -457,7 +457,7 @@ if (!onNode24) {
         runEverywhere("packages.cjs", PACKAGES_SCRIPT, "packages", 90_000);
       });
 
-      await t.test("Bun: the bun condition gives the bytecode build; a command-line worker holds one copy", async () => {
+      await t.test("Bun: the bun condition gives the bytecode build; a command-line worker: one copy", async () => {
         const library = readFileSync(join(installed, "bun", "unicluster.cjs"), "utf8");
         assert.match(
           library.slice(0, library.indexOf("\n")),

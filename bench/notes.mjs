@@ -128,6 +128,20 @@ export const NOTES = {
     "Deno's; cold, as section 7 measures it (15 rounds " +
     "right after start-up), it is still 1.76x at 32 workers: the library's message path is JavaScript that " +
     "has not been compiled yet, where Deno's channel is native.",
+    "Broadcast on Node (2026-12-07, night; section 7: 0.12 against 0.08 ms per added worker). One message to " +
+    "each of 32 node:http workers and their answers, 400 rounds after 50 untimed ones, 5 alternated runs each " +
+    "(npm build): 636 ms against node:cluster's 452 (medians), the primary's CPU 242 against 200 ms, the " +
+    "workers' 895 against 641 ms, i.e. about 20 µs more per message in a worker. With one worker kept busy " +
+    "(20,000 sequential round trips) the CPU per message is equal (worker 23-26 µs, primary 24-30 µs both), and " +
+    'so are the bytes on the pipe (strace: one `{"pong":n}` write per answer, as node:cluster\'s). A worker that ' +
+    "answers with the runtime's own `process.send` and hears through a listener added past the library's wrapper " +
+    "still takes 804 ms, so most of it is not in the library's send or receive functions; a CPU profile of a " +
+    "worker (one each) puts the extra time in Node's own pipe write and read callbacks (`writeUtf8String` " +
+    "22 against 4 µs, `channel.onread` 15 against 1 µs per message), as if every wake-up of a worker that has " +
+    "slept while 31 others ran costs more with the library loaded (its larger heap and code: 48 against 45 MiB " +
+    "per worker). " +
+    "Cold, the first 20 round trips of a new worker cost its CPU 65-74 µs each against 48-63 (the library's " +
+    "functions are compiled on first use). Not closed.",
     "Checked for Bun's `Connection: close` read errors: a counting Bun.serve answered 77,119 requests while wrk " +
     "reported 77,090 completed responses and 77,087 read errors in the same 3 s run, so the errors do not hide " +
     "lost responses.",

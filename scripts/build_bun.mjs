@@ -5,7 +5,7 @@
 // does not). Bun checks the bytecode against its own JavaScriptCore build and, when it does not match (another Bun
 // version) or is damaged, silently parses the JavaScript instead: slower, never wrong.
 //
-// What it writes into the package's folder bun/, whose package.json says its .js files are CommonJS (Bun reads a
+// What it writes into the package's folder bun/, whose package.json makes it a folder of CommonJS (Bun reads a
 // CommonJS file's `__esModule` mark only outside a folder of ES modules: with it, `import()` of an entry point that
 // has no default export gives none, as the ES module does):
 // - unicluster.cjs (and .jsc): every ES module of the package that a program may load (the entry points and

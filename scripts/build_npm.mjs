@@ -1,12 +1,14 @@
 // Builds the npm package into npm/ (`npm run build:npm`).
 //
-// This script is the ONLY place that knows how the npm package is made. It compiles the entry points that
-// deno.json exports (mod.ts, core.ts, supervisor.ts, cli.ts), the command line's worker entry (cli_worker.ts),
-// src/ and adapters/ with the pinned TypeScript compiler (node_modules/.bin/tsc: TypeScript 7, the native
-// compiler, which has no JS API, so it is driven through a temporary tsconfig in .tmp/) and writes
-// npm/package.json (with package.json's `bin`: the command line, cli.js) from package.json and
-// deno.json. Switching to dnt (or any other bundler) later means changing only this file: its CLI and the two
-// exported functions are what the rest of the repo (scripts/test_matrix.mjs, tests/npm_package.test.ts) uses.
+// This script (with scripts/build_bun.mjs, which it calls) is the only place that knows how the npm package is
+// made; cli.ts knows one file of it, bun/cli_worker.mjs, which it runs for Bun workers when it is there. It
+// compiles the entry points that deno.json exports (mod.ts, core.ts, supervisor.ts, cli.ts), the command line's
+// worker entry (cli_worker.ts), src/ and adapters/ with the pinned TypeScript compiler (node_modules/.bin/tsc:
+// TypeScript 7, the native compiler, which has no JS API, so it is driven through a temporary tsconfig in .tmp/)
+// and writes npm/package.json (with package.json's `bin`: the command line, cli.js) from package.json and
+// deno.json. Switching to dnt (or any other bundler) later means changing only these files: their CLI and the
+// two exported functions are what the rest of the repo (scripts/test_matrix.mjs, tests/npm_package.test.ts,
+// bench/lib/npm_build.mjs) uses.
 //
 // The package is ESM. An entry point with a default export (mod.ts: the cluster) also gets a small CommonJS file
 // (mod.cjs, with mod.d.cts) under the `require` condition: it require()s the ESM build (Node 20.19+/22.12+, Bun
@@ -15,6 +17,8 @@
 // entry points have no default export: require() gives their namespace. Every declaration file that needs
 // Node's types says so (`/// <reference types="node" />`), so that a project whose `types` list is empty (the
 // default of TypeScript 7 and of `tsc --init`) still finds them; @types/node is an optional peer dependency.
+// Bun gets a build of its own, first under each entry point's `bun` condition but the command line's: the same
+// bundled modules as one CommonJS file with Bun's bytecode (scripts/build_bun.mjs, which needs the repo's Bun).
 //
 // Usage:
 //   node scripts/build_npm.mjs                          npm package into npm/

@@ -2,9 +2,9 @@
 // kill it, wait for `exit`, repeat. One untimed fork first (module caches). Prints "RESULT {json}" (milliseconds).
 // Env: BENCH_PORT, BENCH_FORKS (10), BENCH_SERVER ("http": node:http; "native": Bun.serve / Deno.serve),
 // BENCH_MODULE: the cluster module to load: unicluster's sources (../../mod.ts, the default), the npm build's
-// mod.js, or the runtime's own "node:cluster". This file is JavaScript so that, on Node, only unicluster's own
-// files are type-stripped.
-import http from "node:http";
+// mod.js (or what the package gives the runtime: bun/mod.cjs on Bun), or the runtime's own "node:cluster". This
+// file is JavaScript so that, on Node, only unicluster's own files are type-stripped. A native server's worker does
+// not import node:http, as a Bun.serve or Deno.serve program does not: what the library loads for it is timed.
 import process from "node:process";
 
 const { default: cluster } = await import(process.env.BENCH_MODULE ?? "../../mod.ts");
@@ -41,5 +41,8 @@ if (cluster.isPrimary) {
   if (native && g.Bun) g.Bun.serve({ port, hostname: "127.0.0.1", fetch: () => new Response("hello world") });
   else if (native && g.Deno) {
     g.Deno.serve({ port, hostname: "127.0.0.1", onListen() {} }, () => new Response("hello world"));
-  } else http.createServer((_req, res) => res.end("hello world")).listen(port, "127.0.0.1");
+  } else {
+    const { default: http } = await import("node:http");
+    http.createServer((_req, res) => res.end("hello world")).listen(port, "127.0.0.1");
+  }
 }

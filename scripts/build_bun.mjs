@@ -12,6 +12,11 @@
 //   chunks/), each evaluated only when first asked for, as the ES modules are; `load("core.js")` gives one's
 //   exports. One file for all of them keeps one copy of the library in a process, whichever entry points it
 //   uses.
+// - bytecode_library.cjs: unicluster.cjs's exports, or undefined when it is not there. It names the file by a path
+//   made at run time, which a bundler leaves alone: Bun's bundler empties a file marked `// @bun @bytecode` when it
+//   bundles it (an application built with `bun build`, `--compile` or not, got `__commonJS(function() {})`). A
+//   bundle run where the file is not (a compiled executable elsewhere) falls back to the ES modules, which the
+//   bundler takes in through the entry files' literal `require()` of them.
 // - <entry>.cjs for each entry point: what `import "unicluster/<entry>"` and `require()` give on Bun.
 // - <program>.mjs for each program module (cli_worker.js): the program, taking the library from the bytecode
 //   file instead of chunks/, so that a command-line worker and the application it imports share one copy.
@@ -26,6 +31,23 @@ export const BUN_DIR = "bun";
 
 /** The bytecode bundle's file name in BUN_DIR. */
 const BUN_LIBRARY = "unicluster.cjs";
+
+/** The file in BUN_DIR that gives the bytecode bundle's exports, or undefined where it is not (see the top). */
+const BYTECODE_LIBRARY = "bytecode_library.cjs";
+
+/** bytecode_library.cjs. */
+const bytecodeLibrary =
+  `// Written by scripts/build_bun.mjs: the bytecode bundle's exports, or undefined where it is not. A path made at
+// run time: a bundler leaves it alone (Bun's empties a file marked \`// @bun @bytecode\` when it bundles it).
+"use strict";
+let library;
+try {
+  library = require(__dirname + "/${BUN_LIBRARY}");
+} catch (error) {
+  if (error === null || typeof error !== "object" || error.code !== "MODULE_NOT_FOUND") throw error;
+}
+module.exports = library;
+`;
 
 /** Where the Bun build puts a package file: mod.js -> bun/mod.cjs (an entry), cli_worker.js -> bun/cli_worker.mjs. */
 export function bunFile(file, extension) {
@@ -93,9 +115,15 @@ export function buildBun(dir, { entries, programs }) {
   if (!written.includes(`${BUN_LIBRARY}.jsc`)) {
     throw new Error(`bun build wrote no bytecode: ${written.join(", ")}`);
   }
-  const files = { "package.json": `${JSON.stringify({ type: "commonjs" })}\n` };
+  const files = {
+    "package.json": `${JSON.stringify({ type: "commonjs" })}\n`,
+    [BYTECODE_LIBRARY]: bytecodeLibrary,
+  };
   for (const { file, main } of entries) {
-    files[bunFile(file, ".cjs")] = main(`require("./${BUN_LIBRARY}").load(${JSON.stringify(file)})`);
+    const esm = `{ load: () => require(${JSON.stringify(`../${file}`)}) }`;
+    files[bunFile(file, ".cjs")] = main(
+      `(require("./${BYTECODE_LIBRARY}") ?? ${esm}).load(${JSON.stringify(file)})`,
+    );
   }
   for (const program of programs) {
     files[bunFile(program, ".mjs")] = programFromBundle(program, readFileSync(join(dir, program), "utf8"));

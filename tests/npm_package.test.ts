@@ -6,9 +6,10 @@
 //   the object `import()` gives as its default export;
 // - after `require("unicluster/install")`, `require("node:cluster")` is unicluster's cluster, in the primary and
 //   in the worker it forks, on Node 20 and 24, Bun and Deno, and prom-client and throng run on it there;
-// - on Bun the package's `bun` condition gives its Bun build (bun/: one CommonJS file with Bun's bytecode), and a
-//   worker of the command line run by Bun holds one copy of the library with the application it serves (the
-//   application's `import "unicluster"` sees itself as the worker);
+// - on Bun the package's `bun` condition gives its Bun build (bun/: one CommonJS file with Bun's bytecode), an
+//   application bundled by `bun build` (with `--compile` or not) runs and forks, and a worker of the command line
+//   run by Bun holds one copy of the library with the application it serves (the application's
+//   `import "unicluster"` sees itself as the worker);
 // - the declarations compile in projects made by `tsc --init` (empty `types` list) with TypeScript 5 and 7, ESM
 //   (tests/types/events.ts, whose wrong listeners must be refused on exactly the lines it marks) and CommonJS,
 //   and with no tsconfig at all with TypeScript 7.
@@ -224,6 +225,28 @@ for (const entry of ["unicluster", "unicluster/core", "unicluster/supervisor", "
 assert.ok(cluster instanceof Cluster, "unicluster and unicluster/core share their classes");
 assert.throws(() => ready(), /worker/, "unicluster/supervisor's ready() reads the same cluster (a primary here)");
 console.log("resolve ok");
+`;
+
+// Built with Bun's bundler (`bun build`, then `--compile`): the bundle forks itself and its worker answers.
+const BUN_BUNDLED_SCRIPT = `import cluster from "unicluster";
+const how = process.argv[2];
+if (cluster.isPrimary) {
+  const worker = cluster.fork();
+  const timer = setTimeout(() => {
+    console.error("no answer from the worker in 30 s");
+    process.exit(1);
+  }, 30_000);
+  worker.on("message", (message) => {
+    clearTimeout(timer);
+    if (message.isWorker !== true || message.id !== worker.id) {
+      throw new Error("the worker said " + JSON.stringify(message));
+    }
+    worker.kill();
+    console.log(how + " ok");
+  });
+} else {
+  process.send({ isWorker: cluster.isWorker, id: cluster.worker.id });
+}
 `;
 
 // Served by the command line on Bun: what the application's own import of unicluster sees, and the module the
@@ -457,7 +480,7 @@ if (!onNode24) {
         runEverywhere("packages.cjs", PACKAGES_SCRIPT, "packages", 90_000);
       });
 
-      await t.test("Bun: the bun condition gives the bytecode build; a command-line worker: one copy", async () => {
+      await t.test("Bun: the bytecode build; bun build and --compile; a command-line worker: one copy", async () => {
         const library = readFileSync(join(installed, "bun", "unicluster.cjs"), "utf8");
         assert.match(
           library.slice(0, library.indexOf("\n")),
@@ -466,6 +489,15 @@ if (!onNode24) {
         );
         writeFileSync(join(project, "resolve.mjs"), BUN_RESOLVE_SCRIPT);
         assert.match(run(bin("bun"), ["resolve.mjs"], project, 60_000), /resolve ok/);
+        // Bun's bundler empties the bytecode file: a bundled application takes the ES modules instead.
+        writeFileSync(join(project, "bundled.mjs"), BUN_BUNDLED_SCRIPT);
+        run(bin("bun"), ["build", "--target=bun", "bundled.mjs", "--outdir", "bundled"], project, 60_000);
+        assert.match(
+          run(bin("bun"), [join("bundled", "bundled.js"), "bundled"], project, 60_000),
+          /bundled ok/,
+        );
+        run(bin("bun"), ["build", "--compile", "bundled.mjs", "--outfile", "compiled"], project, 60_000);
+        assert.match(run(join(project, "compiled"), ["compiled"], project, 60_000), /compiled ok/);
         writeFileSync(join(project, "bun_app.mjs"), BUN_APP);
         const port = await freePort();
         const cli = spawnAsync(bin("bun"), [

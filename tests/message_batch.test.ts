@@ -151,10 +151,12 @@ describe(`messages sent in one go on ${runtime}`, () => {
   }, async () => {
     const worker = await readyWorker();
     const printed = jsonLines((worker.process as unknown as { stdout: NodeJS.ReadableStream }).stdout, 1);
+    // Heard from now on: the worker may be gone by the time its printed line has been read.
+    const exited = waitFor(worker, "exit");
     for (let i = 0; i < 5_000; i++) worker.send({ cmd: "seq", i });
     worker.disconnect();
     assert.deepEqual(await printed, [{ got: 5_000, inOrder: true }]);
-    await waitFor(worker, "exit");
+    await exited;
   });
 
   test("a worker's messages sent in one go arrive complete, in order, each as it was when sent", {

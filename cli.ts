@@ -175,11 +175,17 @@ function workerRuntime(run: RunCommand): { runtime: "node" | "deno" | "bun"; exe
  * The module the workers run: cli_worker beside this file. Run from a URL (`deno run -A jsr:@unicluster/cluster/cli`),
  * Deno workers load it from there too; Node and Bun cannot run a module from a URL, so they need a local copy. Bun
  * workers of the npm package run its Bun build (bun/cli_worker.mjs), which takes the library from the file that the
- * application's `import "unicluster"` gets on Bun: the worker then holds one copy of it, not two.
+ * application's `import "unicluster"` gets on Bun: the worker then holds one copy of it, not two. This file is in
+ * that build too (bun/cli.mjs, what the package's bin runs on Bun): its workers of other runtimes take the package's
+ * cli_worker.js, a folder up.
  */
 function workerEntry(runtime: string): string {
-  const extension = new URL(import.meta.url).pathname.endsWith(".js") ? ".js" : ".ts";
-  const entry = new URL(`./cli_worker${extension}`, import.meta.url);
+  const here = new URL(import.meta.url);
+  if (here.pathname.endsWith(".mjs")) {
+    return fileURLToPath(new URL(runtime === "bun" ? "./cli_worker.mjs" : "../cli_worker.js", here));
+  }
+  const extension = here.pathname.endsWith(".js") ? ".js" : ".ts";
+  const entry = new URL(`./cli_worker${extension}`, here);
   if (entry.protocol === "file:") {
     const bunBuild = fileURLToPath(new URL("./bun/cli_worker.mjs", entry));
     return runtime === "bun" && extension === ".js" && isFile(bunBuild) ? bunBuild : fileURLToPath(entry);

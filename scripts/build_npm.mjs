@@ -1,13 +1,14 @@
 // Builds the npm package into npm/ (`npm run build:npm`).
 //
 // This script (with scripts/build_bun.mjs, which it calls) is the only place that knows how the npm package is
-// made; cli.ts knows one file of it, bun/cli_worker.mjs, which it runs for Bun workers when it is there. It
+// made; cli.ts knows its Bun build (bun/cli.mjs beside bun/cli_worker.mjs, which it runs for Bun workers). It
 // compiles the entry points that deno.json exports (mod.ts, core.ts, supervisor.ts, cli.ts), the command line's
 // worker entry (cli_worker.ts), src/ and adapters/ with the pinned TypeScript compiler (node_modules/.bin/tsc:
 // TypeScript 7, the native compiler, which has no JS API, so it is driven through a temporary tsconfig in .tmp/)
-// and writes npm/package.json (with package.json's `bin`: the command line, cli.js) from package.json and
-// deno.json. Switching to dnt (or any other bundler) later means changing only these files: their CLI and the
-// two exported functions are what the rest of the repo (scripts/test_matrix.mjs, tests/npm_package.test.ts,
+// and writes npm/package.json from package.json and deno.json, with a `bin` of its own: package.json's names the
+// command line, cli.js, which the package runs through bin/unicluster.js (on Bun, the Bun build of cli.js).
+// Switching to dnt (or any other bundler) later means changing only these files: their CLI and the two exported
+// functions are what the rest of the repo (scripts/test_matrix.mjs, tests/npm_package.test.ts,
 // bench/lib/npm_build.mjs) uses.
 //
 // The package is ESM. An entry point with a default export (mod.ts: the cluster) also gets a small CommonJS file
@@ -48,7 +49,7 @@ import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { buildSync } from "esbuild";
-import { buildBun, BUN_DIR, bunFile } from "./build_bun.mjs";
+import { BIN_DIR, binLauncher, buildBun, BUN_DIR, bunFile } from "./build_bun.mjs";
 import { bin, childEnv, repoRoot } from "./_runtimes.mjs";
 
 /** The compiler settings of every build (npm package and compiled test tree alike). */
@@ -520,11 +521,26 @@ export function npmManifest() {
       manifest.exports[subpath] = { ...bun, ...esm };
     }
   }
-  manifest.files.push(...programModules.map((file) => file.replace(/\.ts$/, ".js")), `${BUN_DIR}/`);
+  manifest.files.push(
+    ...programModules.map((file) => file.replace(/\.ts$/, ".js")),
+    `${BUN_DIR}/`,
+    `${BIN_DIR}/`,
+  );
   manifest.files.push(`${chunkDir}/`, ...libraryDirs.map((d) => `${d}/`), "README.md", "LICENSE");
-  // `bin` names compiled files (`./cli.js`): the command line, whose source starts with its `#!` line.
-  for (const key of ["bin", "keywords", "author"]) if (pkg[key] !== undefined) manifest[key] = pkg[key];
+  for (const key of ["keywords", "author"]) if (pkg[key] !== undefined) manifest[key] = pkg[key];
+  const programs = binPrograms(pkg);
+  if (programs.length > 0) {
+    manifest.bin = Object.fromEntries(programs.map(({ name }) => [name, `./${BIN_DIR}/${name}.js`]));
+  }
   return manifest;
+}
+
+/**
+ * What package.json's `bin` names: the compiled modules of the command line (`./cli.js`), each run through a
+ * launcher that the build writes into bin/ (`binLauncher`: the Bun build on Bun), which the package's `bin` names.
+ */
+function binPrograms(pkg = readJson(join(repoRoot, "package.json"))) {
+  return Object.entries(pkg.bin ?? {}).map(([name, file]) => ({ name, program: file.replace(/^\.\//, "") }));
 }
 
 /**
@@ -548,8 +564,15 @@ export function buildNpm({ outDir = join(repoRoot, "npm"), log = console.log } =
   );
   buildBun(dir, {
     entries: bunEntries,
-    programs: programModules.map((file) => file.replace(/\.ts$/, ".js")),
+    programs: [
+      ...programModules.map((file) => file.replace(/\.ts$/, ".js")),
+      ...binPrograms().map(({ program }) => program),
+    ],
   });
+  for (const { name, program } of binPrograms()) {
+    mkdirSync(join(dir, BIN_DIR), { recursive: true });
+    writeFileSync(join(dir, BIN_DIR, `${name}.js`), binLauncher(program));
+  }
   for (const conditions of Object.values(manifest.exports)) {
     const cjs = conditions.require;
     if (cjs === undefined) continue;
@@ -562,7 +585,7 @@ export function buildNpm({ outDir = join(repoRoot, "npm"), log = console.log } =
     dir,
     Object.values(manifest.exports).map((c) => join(dir, (c.types ?? c.import.types).slice(2))),
   );
-  const libraryFolders = [chunkDir, BUN_DIR, ...libraryDirs].filter((d) => existsSync(join(dir, d)));
+  const libraryFolders = [chunkDir, BUN_DIR, BIN_DIR, ...libraryDirs].filter((d) => existsSync(join(dir, d)));
   manifest.files = manifest.files.filter((f) => !f.endsWith("/") || libraryFolders.includes(f.slice(0, -1)));
   for (const file of ["README.md", "LICENSE"]) {
     const src = join(repoRoot, file);

@@ -434,6 +434,8 @@ if (!onNode24) {
         "bun/unicluster.cjs",
         "bun/unicluster.cjs.jsc",
         "bun/cli_worker.mjs",
+        "bun/cli.mjs",
+        "bin/unicluster.js",
       ];
       for (const file of files) {
         assert.ok(existsSync(join(installed, file)), `the installed package has ${file}`);
@@ -481,7 +483,18 @@ if (!onNode24) {
         runEverywhere("packages.cjs", PACKAGES_SCRIPT, "packages", 90_000);
       });
 
-      await t.test("Bun: the bytecode build; bun build and --compile; a command-line worker: one copy", async () => {
+      await t.test("the bin: the command line on every runtime (Node 20, Node 24, Bun, Deno)", () => {
+        const binFile = join(project, "node_modules", ".bin", "unicluster");
+        for (const [label, cmd, args] of runtimes) {
+          const out = run(cmd, [...args, binFile, "--version"], project);
+          assert.match(
+            out,
+            new RegExp(`^unicluster ${String(built.version).replaceAll(".", "\\.")}$`, "m"),
+            label,
+          );
+        }
+      });
+      await t.test("Bun: the bytecode build; bun build and --compile; the bin and its worker: one copy", async () => {
         const library = readFileSync(join(installed, "bun", "unicluster.cjs"), "utf8");
         assert.match(
           library.slice(0, library.indexOf("\n")),
@@ -509,9 +522,14 @@ if (!onNode24) {
           renameSync(`${bytecode}.away`, bytecode);
         }
         writeFileSync(join(project, "bun_app.mjs"), BUN_APP);
+        // The package's bin runs the Bun build of the command line on Bun: with the ES modules moved away (the
+        // library's chunks), the command line, its worker and the application still run.
+        const chunks = join(installed, "chunks");
+        const binFile = join("node_modules", ".bin", "unicluster");
         const port = await freePort();
+        renameSync(chunks, `${chunks}.away`);
         const cli = spawnAsync(bin("bun"), [
-          join(installed, "cli.js"),
+          binFile,
           "-w",
           "1",
           "--port",
@@ -546,6 +564,7 @@ if (!onNode24) {
           );
         } finally {
           killGroup(cli.pid);
+          renameSync(`${chunks}.away`, chunks);
         }
       });
 

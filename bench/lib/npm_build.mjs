@@ -44,7 +44,13 @@ export function npmModuleUrl(runtime) {
   return pathToFileURL(join(npmBuild(), resolveExport(manifest.exports["."], runtime))).href;
 }
 
-/** The path of the npm build's command line, cli.js (the package's bin). */
-export function npmCliPath() {
-  return join(npmBuild(), "cli.js");
+/**
+ * The path of the npm build's command line as a runtime's users start it: on Deno cli.js, the `./cli` export
+ * (`deno run -A npm:unicluster/cli`); elsewhere the package's bin (`npx unicluster`, `bunx unicluster`), which runs
+ * cli.js on Node and its Bun build on Bun.
+ */
+export function npmCliPath(runtime) {
+  if (runtime === "deno") return join(npmBuild(), "cli.js");
+  const manifest = JSON.parse(readFileSync(join(npmBuild(), "package.json"), "utf8"));
+  return join(npmBuild(), manifest.bin.unicluster);
 }

@@ -3,8 +3,9 @@
 // (each answers with an id of its own), against the runtime's own way of starting 2 workers: `deno serve
 // --parallel` (DENO_JOBS=2) on Deno, and a hand-written node:cluster primary with 2 node:http workers
 // (bench/servers/cluster_http.mjs with node:cluster) on every runtime. The npm build's command line is measured
-// too (`node <package>/cli.js`, `bun <package>/cli.js`, `deno run -A <package>/cli.js`: what `npx unicluster`,
-// `bunx unicluster` and `deno run -A npm:unicluster/cli` run; see bench/lib/npm_build.mjs). The port is polled
+// too (`node <package>/bin/unicluster.js`, `bun <package>/bin/unicluster.js`, `deno run -A <package>/cli.js`:
+// what `npx unicluster`, `bunx unicluster` and `deno run -A npm:unicluster/cli` run; see bench/lib/npm_build.mjs;
+// before 2026-12-07 the Node and Bun rows ran cli.js, which the bin now runs on Node). The port is polled
 // every few milliseconds with a new connection per request; the process group is killed after each sample and
 // gone before the next one starts.
 
@@ -31,10 +32,12 @@ export function startupConfigs(runtime) {
   }];
   list.push({
     id: "cli-npm",
-    label: `${runtime === "deno" ? "deno run -A" : runtime} cli.js -w 2 (npm build)`,
+    label: runtime === "deno"
+      ? "deno run -A cli.js -w 2 (npm build)"
+      : `${runtime} bin/unicluster.js -w 2 (npm build)`,
     command: (
       port,
-    ) => [rt.bin(), [...(runtime === "deno" ? ["run", "-A"] : []), npmCliPath(), ...cliArgs(port)]],
+    ) => [rt.bin(), [...(runtime === "deno" ? ["run", "-A"] : []), npmCliPath(runtime), ...cliArgs(port)]],
   });
   if (runtime === "deno") {
     list.push({

@@ -1,8 +1,8 @@
 // Section 8 of RESULTS.md: how long unicluster's command line takes from its start to the first HTTP answer and
 // to answers from both of its 2 workers, against `deno serve --parallel` and a hand-written node:cluster primary.
-// The command line runs from its sources (cli.ts) and from the npm build (cli.js; results from before that was
-// measured have the sources only). A first table gives the times of every command, a second the
-// ratios of each form of the command line to each of the others.
+// The command line runs from its sources (cli.ts) and from the npm build (the package's bin, or cli.js in results
+// from before 2026-12-07; results from before the npm build was measured have the sources only). A first table
+// gives the times of every command, a second the ratios of each form of the command line to each of the others.
 
 import { median, ms, range, ratio, RUNTIME_NAMES, stats } from "./stats.mjs";
 
@@ -16,6 +16,17 @@ function compare(cli, other, field) {
 
 /** unicluster's command line: "cli" (the sources) and "cli-npm" (the npm build). */
 const isCli = (config) => config === "cli" || config === "cli-npm";
+
+/** What the npm build's rows ran, as their labels say: the package's bin (since 2026-12-07) or cli.js. */
+function npmCommands(rows) {
+  const bin = rows.some((s) => s.config === "cli-npm" && s.label.includes("bin/unicluster.js"));
+  return bin
+    ? "what `npx unicluster`, `bunx unicluster` and `deno run -A npm:unicluster/cli` run: " +
+      "`node <package>/bin/unicluster.js`, `bun <package>/bin/unicluster.js` (the package's bin, which runs " +
+      "`cli.js` on Node and its Bun build on Bun), `deno run -A <package>/cli.js`"
+    : "`cli.js`, what `npx unicluster`, `bunx unicluster` and `deno run -A npm:unicluster/cli` ran: " +
+      "`node <package>/cli.js`, `bun <package>/cli.js`, `deno run -A <package>/cli.js`";
+}
 
 function timesTable(rows, lines) {
   lines.push(
@@ -76,11 +87,7 @@ export function startupSection(data, lines) {
   lines.push(
     `From starting \`cli.ts -w 2 --port P --host 127.0.0.1 ${module}\` (a module with a default ` +
       "`fetch` export; `node cli.ts`, `bun cli.ts`, `deno run -A cli.ts`" +
-      (npm
-        ? "; also the npm build's `cli.js`, what `npx unicluster`, `bunx unicluster` and " +
-          "`deno run -A npm:unicluster/cli` run: `node <package>/cli.js`, `bun <package>/cli.js`, " +
-          "`deno run -A <package>/cli.js`"
-        : "") +
+      (npm ? `; also the npm build's command line, ${npmCommands(rows)}` : "") +
       ") to the first successful HTTP answer on the port, and to the first answer from a second worker (each " +
       "worker answers with an id of its own), against the same module under `deno serve --parallel` " +
       "(DENO_JOBS=2) and a hand-written node:cluster primary with 2 node:http workers " +

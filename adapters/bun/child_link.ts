@@ -5,11 +5,12 @@
  * @module
  */
 
-import net from "node:net";
 import type { ChildEvents, SpawnRequest, WorkerIdentity } from "../../src/contract/mod.ts";
 import { batchable, MessageBatch } from "../ipc/message_batch.ts";
 import { ChildLinkBase, nodeReadable, stdioEntries, workerEnvironment } from "../shared/child_link_base.ts";
+import { netModule } from "../shared/lazy_builtin.ts";
 import { bun, type BunSubprocess } from "./globals.ts";
+import { withServerTraps } from "./server_traps.ts";
 
 /** The primary's link to one worker started with `Bun.spawn`. */
 export class BunChildLink extends ChildLinkBase {
@@ -27,7 +28,12 @@ export class BunChildLink extends ChildLinkBase {
     const identity: WorkerIdentity = { ...request.identity, channel: "process" };
     // https://bun.sh/docs/api/spawn#inter-process-communication-ipc
     this.#child = bun().spawn({
-      cmd: [request.execPath, ...request.execArgv, request.exec, ...request.args],
+      cmd: [
+        request.execPath,
+        ...withServerTraps(request.runtime, request.execArgv),
+        request.exec,
+        ...request.args,
+      ],
       cwd: request.cwd,
       env: workerEnvironment(request, identity),
       // Bun's IPC needs no stdio slot: an `ipc` entry keeps its place (so later fds keep theirs) but stays unused.
@@ -111,7 +117,7 @@ export class BunChildLink extends ChildLinkBase {
     }
     // Node closes the sender's copy of a socket it sent (its `keepOpen` is off by default); Bun keeps it, which would
     // hold every handed-over connection open in the primary.
-    if (handle instanceof net.Socket) handle.destroy();
+    if (handle instanceof netModule().Socket) handle.destroy();
     if (callback !== undefined) queueMicrotask(() => callback(null));
     return sent;
   }

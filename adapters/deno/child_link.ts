@@ -8,10 +8,11 @@
 
 import type { ChildEvents, SpawnRequest, StdioEntry, WorkerIdentity } from "../../src/contract/mod.ts";
 import { handlesUnsupported, unavailable } from "../../src/errors.ts";
-import net from "node:net";
 import { newToken, type PendingPeer, sharedChannelAcceptor } from "../ipc/socket/acceptor.ts";
 import { SocketChannel } from "../ipc/socket/channel.ts";
 import { RELAY_KEY, RETURN_KEY, SocketRelay } from "../ipc/socket/relay.ts";
+import { netModule } from "../shared/lazy_builtin.ts";
+import { withServerTraps } from "../bun/server_traps.ts";
 import {
   ChildLinkBase,
   nodeReadable,
@@ -99,7 +100,7 @@ export class DenoChildLink extends ChildLinkBase {
       token,
       serialization: request.serialization,
     };
-    const args = [...execArgv, request.exec, ...request.args];
+    const args = [...withServerTraps(request.runtime, execArgv), request.exec, ...request.args];
     const pending = sharedChannelAcceptor().expect(request.identity.id, token);
     let child: DenoChildProcess;
     try {
@@ -182,7 +183,7 @@ export class DenoChildLink extends ChildLinkBase {
     keepOpen = false,
   ): boolean {
     if (handle === undefined || handle === null) return this.#channel.send(message, undefined, callback);
-    if (!(handle instanceof net.Socket)) {
+    if (!(handle instanceof netModule().Socket)) {
       // As Node reports a send that fails: to the callback, or as the worker's `error` event; never a throw.
       const error = handlesUnsupported();
       queueMicrotask(() => callback ? callback(error) : this.reportError(error));

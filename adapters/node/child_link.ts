@@ -11,6 +11,7 @@ import type { ChildEvents, SpawnRequest, WorkerIdentity } from "../../src/contra
 import { ChildLinkBase, stdioEntries, workerEnvironment } from "../shared/child_link_base.ts";
 import { process } from "../shared/host_process.ts";
 import { childProcessModule } from "../shared/lazy_builtin.ts";
+import { withServerTraps } from "../bun/server_traps.ts";
 import { answerSyncRequests, type HandleBarrier, handleBarrierOn } from "../ipc/handle_barrier.ts";
 import { batchable, MessageBatch } from "../ipc/message_batch.ts";
 
@@ -63,7 +64,7 @@ export class ProcessChildLink extends ChildLinkBase {
     if (!stdio.includes("ipc")) stdio.push("ipc");
     // https://nodejs.org/api/child_process.html#child_processspawncommand-args-options
     const child = childProcessModule().spawn(request.execPath, [
-      ...request.execArgv,
+      ...withServerTraps(request.runtime, request.execArgv),
       request.exec,
       ...request.args,
     ], {

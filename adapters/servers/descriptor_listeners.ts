@@ -7,7 +7,8 @@
  * @module
  */
 
-import net from "node:net";
+import type net from "node:net";
+import { netModule } from "../shared/lazy_builtin.ts";
 import type { OpenPort } from "../../src/contract/mod.ts";
 
 /** At most this many connections wait for a worker; more are closed. */
@@ -48,7 +49,7 @@ export function listenOnDescriptor(fd: number, onConnection: (socket: unknown) =
 
 function open(fd: number): Promise<DescriptorListener> {
   return new Promise((resolve, reject) => {
-    const server = net.createServer({ pauseOnConnect: true }, (socket) => {
+    const server = netModule().createServer({ pauseOnConnect: true }, (socket) => {
       if (listener.take !== undefined) return listener.take(socket);
       if (listener.waiting.length < MAX_WAITING) listener.waiting.push(socket);
       else socket.destroy();

@@ -10,9 +10,10 @@
  */
 
 import { Buffer } from "node:buffer";
-import dgram from "node:dgram";
+import type dgram from "node:dgram";
 import type { DatagramSent, ServerBridge, ServerReply, ServerRequest } from "../../src/contract/mod.ts";
 import { withCode } from "../../src/errors.ts";
+import { dgramModule } from "../shared/lazy_builtin.ts";
 import { refusal } from "./native.ts";
 
 type Callback = (...args: unknown[]) => void;
@@ -63,7 +64,7 @@ function socketOptions(socket: object): { ipv6Only?: boolean; reuseAddr?: boolea
 
 /** Patches `dgram.Socket.prototype.bind` in this worker. */
 export function installDgramHooks(bridge: ServerBridge): void {
-  const proto = dgram.Socket.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const proto = dgramModule().Socket.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
   const originalBind = proto.bind;
   const originalClose = proto.close;
   proto.bind = function (this: dgram.Socket, ...args: unknown[]) {

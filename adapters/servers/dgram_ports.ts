@@ -6,15 +6,15 @@
  */
 
 import { Buffer } from "node:buffer";
-import dgram from "node:dgram";
 import type { DatagramInfo, OpenDatagramPort, ServerRequest } from "../../src/contract/mod.ts";
+import { dgramModule } from "../shared/lazy_builtin.ts";
 
 /** Binds a UDP socket for `request`; `onMessage` gets each datagram that arrives on it. */
 export function openDatagram(
   request: ServerRequest,
   onMessage: (data: string, rinfo: DatagramInfo) => void,
 ): Promise<OpenDatagramPort> {
-  const socket = dgram.createSocket({
+  const socket = dgramModule().createSocket({
     type: request.transport ?? "udp4",
     reuseAddr: request.reuseAddr === true,
     ipv6Only: request.ipv6Only === true,

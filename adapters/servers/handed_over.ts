@@ -9,7 +9,8 @@
  * @module
  */
 
-import net from "node:net";
+import type net from "node:net";
+import { netModule } from "../shared/lazy_builtin.ts";
 
 /** What the accept path reads from the server (http.Server sets `noDelay: true` by default). */
 interface AcceptingServer {
@@ -60,7 +61,7 @@ export function acceptHandedOver(server: net.Server, connection: unknown): boole
   queueMicrotask(() => {
     arriving.set(server, (arriving.get(server) ?? 1) - 1);
     const listener = options._handle;
-    if (!(connection instanceof net.Socket) && typeof listener?.onconnection === "function") {
+    if (!(connection instanceof netModule().Socket) && typeof listener?.onconnection === "function") {
       listener.onconnection(0, connection);
     } else {
       takeSocket(server, options, connection);
@@ -71,7 +72,8 @@ export function acceptHandedOver(server: net.Server, connection: unknown): boole
 
 /** The accept path for a connection the server's handle cannot take: the same options, applied here. */
 function takeSocket(server: net.Server, options: AcceptingServer, connection: unknown): void {
-  const socket = connection instanceof net.Socket ? connection : new net.Socket({
+  const { Socket } = netModule();
+  const socket = connection instanceof Socket ? connection : new Socket({
     handle: connection,
     allowHalfOpen: options.allowHalfOpen === true,
     pauseOnCreate: options.pauseOnConnect === true,
@@ -81,7 +83,7 @@ function takeSocket(server: net.Server, options: AcceptingServer, connection: un
   // As the server's own accept would make it (http.Server keeps half-closed connections open).
   socket.allowHalfOpen = options.allowHalfOpen === true;
   // A socket Bun's channel handed over is already reading: pausing holds its data back from the server.
-  if (options.pauseOnConnect === true && connection instanceof net.Socket) socket.pause();
+  if (options.pauseOnConnect === true && connection instanceof Socket) socket.pause();
   if (options.noDelay) socket.setNoDelay(true);
   if (options.keepAlive) socket.setKeepAlive(true, options.keepAliveInitialDelay ?? 0);
   if (typeof options._connections === "number") {

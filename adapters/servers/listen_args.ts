@@ -6,9 +6,9 @@
  * @module
  */
 
-import net from "node:net";
 import { resolve } from "node:path";
 import type { ServerRequest } from "../../src/contract/mod.ts";
+import { netModule } from "../shared/lazy_builtin.ts";
 
 type Callback = (...args: unknown[]) => void;
 
@@ -72,6 +72,22 @@ export function parseListenArguments(args: unknown[]): ParsedListen {
   };
 }
 
+/** Node's `net.isIPv4()`: four decimal numbers of 0 to 255, without leading zeros. */
+const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
+/**
+ * `net.isIPv6(host)`, taking node:net only for a host with a colon (no other can be IPv6): the HTTP and native
+ * servers of a Bun worker then never load it (../shared/lazy_builtin.ts).
+ */
+function isIPv6Address(host: string): boolean {
+  return host.includes(":") && netModule().isIPv6(host);
+}
+
+/** `net.isIP(host) !== 0`, loading node:net as little as {@link isIPv6Address} does. */
+export function isIPAddress(host: string): boolean {
+  return IPV4.test(host) || isIPv6Address(host);
+}
+
 /** The request the primary keys, from listen options. */
 export function serverRequest(options: ListenOptions, prefersReusePort: boolean): ServerRequest {
   const fd = typeof options.fd === "number" ? options.fd : -1;
@@ -90,7 +106,13 @@ export function serverRequest(options: ListenOptions, prefersReusePort: boolean)
   }
   const address = options.host ?? null;
   const port = Number(options.port ?? 0);
-  const addressType = fd >= 0 ? -1 : options.host !== undefined && net.isIPv6(options.host) ? 6 : 4;
+  // Only an address with a colon can be IPv6: a native server's request then loads no node:net (Bun).
+  const host = options.host;
+  const addressType = fd >= 0
+    ? -1
+    : host !== undefined && host.includes(":") && netModule().isIPv6(host)
+    ? 6
+    : 4;
   return {
     key: `${address}:${port}:${addressType}:${fd}`,
     address,

@@ -13,13 +13,13 @@
  */
 
 import type { ServerResponse } from "node:http";
-import net from "node:net";
+import type net from "node:net";
 import type { ServerAddress, ServerBridge, ServerReply, ServerRequest } from "../../src/contract/mod.ts";
 import { makePrivateEndpoint } from "../ipc/private_endpoint.ts";
-import { dnsModule, httpModule } from "../shared/lazy_builtin.ts";
+import { dnsModule, httpModule, netModule } from "../shared/lazy_builtin.ts";
 import { Drain } from "./drain.ts";
 import { acceptHandedOver, refuseStranger } from "./handed_over.ts";
-import { type ListenOptions, parseListenArguments, serverRequest } from "./listen_args.ts";
+import { isIPAddress, type ListenOptions, parseListenArguments, serverRequest } from "./listen_args.ts";
 import { refusal } from "./native.ts";
 
 /** The error a server emits when the primary could not listen, as Node shapes it. */
@@ -39,21 +39,28 @@ function listenError(reply: ServerReply, request: ServerRequest): Error {
  * (`http.Server` and everything built on it inherit this where it is a `net.Server`: Node and Deno).
  */
 export function installNetServerHooks(bridge: ServerBridge): void {
-  hookListen(net.Server.prototype, bridge, false);
-  hookClose(net.Server.prototype);
+  hookServer(netModule().Server.prototype, bridge, "net");
 }
 
 /**
- * Patches `http.Server.prototype.listen` where `http.Server` is not a `net.Server` (Bun builds it on `Bun.serve`):
- * it asks as a native server, since handing it connections works but moves every request off Bun's native HTTP
- * path (measured: about half the keep-alive throughput), so it binds the port itself with SO_REUSEPORT, as Bun's
- * own node:cluster does. Only the Bun adapter calls it: loading `node:http` to look costs Deno 1.5 ms of start-up.
+ * Patches `http.Server.prototype.listen` where `http.Server` is not a `net.Server` (Bun builds it on `Bun.serve`).
+ * Only the Bun adapter calls it: loading `node:http` to look costs Deno 1.5 ms of start-up.
  */
 export function installHttpServerHooks(bridge: ServerBridge): void {
   const httpServer = httpModule().Server;
-  if (httpServer.prototype instanceof net.Server) return;
-  hookListen(httpServer.prototype, bridge, true);
-  hookClose(httpServer.prototype);
+  if (httpServer.prototype instanceof netModule().Server) return;
+  hookServer(httpServer.prototype, bridge, "http");
+}
+
+/**
+ * Patches the `listen` and `close` of a server class's `prototype`: `net` for `net.Server`'s; `http` for an HTTP
+ * server built on the runtime's native server (Bun's `http.Server`), which asks as a native server, since handing
+ * it connections works but moves every request off Bun's native HTTP path (measured: about half the keep-alive
+ * throughput), so it binds the port itself with SO_REUSEPORT, as Bun's own node:cluster does.
+ */
+export function hookServer(prototype: object, bridge: ServerBridge, kind: "net" | "http"): void {
+  hookListen(prototype, bridge, kind === "http");
+  hookClose(prototype);
 }
 
 /**
@@ -87,8 +94,9 @@ function hookListen(prototype: object, bridge: ServerBridge, prefersReusePort: b
       );
     };
     const host = parsed.options.host;
-    if (parsed.options.path !== undefined || host === undefined || net.isIP(host) !== 0) ask(parsed.options);
-    else {
+    if (parsed.options.path !== undefined || host === undefined || isIPAddress(host)) {
+      ask(parsed.options);
+    } else {
       // As Node's net: a host name is looked up first, and the server listens on (and reports) the address.
       dnsModule().lookup(host, (error, address) => {
         if (error) this.emit("error", error);
@@ -197,12 +205,12 @@ function closeGracefully(server: net.Server, stopSharing: () => void, done: () =
   });
   void drain.start().then(() => {
     const web = server as net.Server & { closeIdleConnections?: () => void };
-    if (!(server instanceof net.Server) || typeof web.closeIdleConnections !== "function") {
+    if (!(server instanceof netModule().Server) || typeof web.closeIdleConnections !== "function") {
       return void server.close(() => done());
     }
     const idle = setTimeout(() => web.closeIdleConnections!(), IDLE_GRACE_MS);
     idle.unref?.();
-    net.Server.prototype.close.call(server, () => {
+    netModule().Server.prototype.close.call(server, () => {
       clearTimeout(idle);
       done();
     });

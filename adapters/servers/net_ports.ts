@@ -5,10 +5,11 @@
  * @module
  */
 
-import net from "node:net";
+import type net from "node:net";
 import { relative } from "node:path";
 import type { OpenPort, PortOpener, ServerRequest } from "../../src/contract/mod.ts";
 import { process } from "../shared/host_process.ts";
+import { netModule } from "../shared/lazy_builtin.ts";
 import { detectRuntime } from "../shared/runtime.ts";
 import { listenOnDescriptor } from "./descriptor_listeners.ts";
 import { openDatagram } from "./dgram_ports.ts";
@@ -51,7 +52,7 @@ function netCanReusePort(): boolean {
 
 /** Opens the primary's shared ports with `node:net`. */
 export function netPortOpener(): PortOpener {
-  const internals = net as unknown as NetInternals;
+  const internals = netModule() as unknown as NetInternals;
   return {
     // Only Node's own net module can make a listening handle that does not accept (what SCHED_NONE shares).
     canShareHandles: detectRuntime() === "node" && typeof internals._createServerHandle === "function",
@@ -74,7 +75,7 @@ export function netPortOpener(): PortOpener {
  */
 function probe(request: ServerRequest): Promise<void> {
   return new Promise((resolve, reject) => {
-    const server = net.createServer();
+    const server = netModule().createServer();
     server.once("error", reject);
     server.listen({ ...listenOptions(request), exclusive: true }, () => server.close(() => resolve()));
   });
@@ -85,7 +86,7 @@ function openAccepting(
   onConnection: (socket: unknown) => void,
 ): Promise<OpenPort> {
   if (request.fd >= 0) return listenOnDescriptor(request.fd, onConnection);
-  const server = net.createServer({ pauseOnConnect: true }, onConnection);
+  const server = netModule().createServer({ pauseOnConnect: true }, onConnection);
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(listenOptions(request), () => {

@@ -7,9 +7,8 @@
  */
 
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Readable } from "node:stream";
 import { badPort, invalidArgType, invalidArgValue } from "../../src/errors.ts";
-import { httpModule } from "../shared/lazy_builtin.ts";
+import { httpModule, streamModule } from "../shared/lazy_builtin.ts";
 import { detectRuntime } from "../shared/runtime.ts";
 
 /** A fetch-style request handler. */
@@ -136,7 +135,7 @@ async function respond(
   const request = new Request(`http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`, {
     method: req.method,
     headers,
-    body: hasBody ? Readable.toWeb(req) as ReadableStream : undefined,
+    body: hasBody ? streamModule().Readable.toWeb(req) as ReadableStream : undefined,
     ...(hasBody ? { duplex: "half" } : {}),
   } as RequestInit);
   const response = await handler(request);

@@ -11,8 +11,8 @@
  * @module
  */
 
-import dgram from "node:dgram";
 import { process } from "./host_process.ts";
+import { dgramModule } from "./lazy_builtin.ts";
 
 /** What the runtime passes to `cluster._getServer()`: Node's query, which Bun and Deno copied. */
 interface ServerQuery {
@@ -46,7 +46,8 @@ function isListeningServer(owner: unknown): owner is ListeningServer {
 
 /** A handle for a UDP socket bound on its own, Node's or Bun's kind. */
 function udpHandle(query: ServerQuery, callback: HandleCallback): void {
-  const create = (dgram as unknown as { _createSocketHandle?: CreateSocketHandle })._createSocketHandle;
+  const create =
+    (dgramModule() as unknown as { _createSocketHandle?: CreateSocketHandle })._createSocketHandle;
   if (typeof create !== "function") {
     // Bun's dgram opens the socket on the descriptor of the handle it is given.
     callback(0, { fd: query.fd, close() {} });

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { Readable, Writable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import type {
   ChildEvents,
   ChildLink,
@@ -20,6 +20,7 @@ import type {
   WorkerIdentity,
 } from "../../src/contract/mod.ts";
 import { batchedMessages, deliverBatch, isLibraryMessage, type MessageBatch } from "../ipc/message_batch.ts";
+import { streamModule } from "./lazy_builtin.ts";
 import { withNodeCompileCache } from "./node_compile_cache.ts";
 
 /** How long an exit waits for the channel to close before the link closes it. */
@@ -41,12 +42,12 @@ export function stdioEntries(request: SpawnRequest): StdioEntry[] {
 
 /** A web `ReadableStream` as a Node `Readable` (Deno and Bun pipe child output as web streams); else null. */
 export function nodeReadable(stream: unknown): Readable | null {
-  return stream instanceof ReadableStream ? Readable.fromWeb(stream as never) : null;
+  return stream instanceof ReadableStream ? streamModule().Readable.fromWeb(stream as never) : null;
 }
 
 /** A web `WritableStream` as a Node `Writable`; else null. */
 export function nodeWritable(stream: unknown): Writable | null {
-  return stream instanceof WritableStream ? Writable.fromWeb(stream as never) : null;
+  return stream instanceof WritableStream ? streamModule().Writable.fromWeb(stream as never) : null;
 }
 
 /** The primary's end of one child: subclasses start the process and call the `report*` methods. */

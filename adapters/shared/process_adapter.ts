@@ -42,8 +42,11 @@ export interface ProcessAdapterParts {
   mainModule?: () => string;
   /** Starts a worker. */
   spawn(request: SpawnRequest, events: ChildEvents): ChildLink;
-  /** Hooks the runtime's native server in a worker (`Bun.serve`). */
-  installNativeServerHook?(bridge: ServerBridge): void;
+  /**
+   * Hooks a worker's servers, in place of the default (`node:net`'s and `node:dgram`'s, at once): Bun's hooks them
+   * as their modules load, and `Bun.serve`.
+   */
+  installServerHooks?(bridge: ServerBridge): void;
 }
 
 /** An adapter for a runtime with Node's global `process`. */
@@ -105,9 +108,9 @@ export class ProcessAdapter implements Adapter {
 
   /** Makes node:net servers (and the runtime's native server) share their ports. */
   installServerHooks(bridge: ServerBridge): void {
+    if (this.#parts.installServerHooks !== undefined) return this.#parts.installServerHooks(bridge);
     installNetServerHooks(bridge);
     installDgramHooks(bridge);
-    this.#parts.installNativeServerHook?.(bridge);
   }
 
   /** Ends this process. */

@@ -9,7 +9,8 @@
  */
 
 import { Buffer } from "node:buffer";
-import net from "node:net";
+import type net from "node:net";
+import { netModule } from "../../shared/lazy_builtin.ts";
 import { makePrivateEndpoint } from "../private_endpoint.ts";
 import { randomHex, sameBytes } from "../secret.ts";
 import { encodeFrame, FrameReader } from "./framing.ts";
@@ -46,10 +47,11 @@ interface Expected {
 }
 
 /**
- * `net.Server`'s own `listen`, taken when this module loads: the channel's endpoint is the library's, and a program
- * that wraps `listen` (to watch its own servers) should not see it.
+ * `net.Server`'s own `listen`, taken when the first acceptor is made: the channel's endpoint is the library's, and a
+ * program that wraps `listen` later (to watch its own servers) should not see it. Not when this module loads: a
+ * Bun worker that never serves with `node:net` does not load it (../../shared/lazy_builtin.ts).
  */
-const listen = net.Server.prototype.listen;
+let listen: net.Server["listen"] | undefined;
 
 /** The largest hello accepted: an id and a 64-character token need far less. */
 const HELLO_LIMIT = 4096;
@@ -80,6 +82,7 @@ export class ChannelAcceptor {
   /** Makes a server; it listens on the first {@link ChannelAcceptor.open} (or `path`). */
   constructor(options: ChannelAcceptorOptions = {}) {
     this.#options = options;
+    listen ??= netModule().Server.prototype.listen;
   }
 
   /** The socket path workers connect to (abstract names start with NUL); opens the server if needed. */
@@ -100,10 +103,10 @@ export class ChannelAcceptor {
   open(): string {
     if (this.#server !== undefined) return this.#path!;
     const endpoint = makePrivateEndpoint("ipc");
-    const server = net.createServer((socket) => this.#accept(socket));
+    const server = netModule().createServer((socket) => this.#accept(socket));
     server.on("error", () => this.close());
     try {
-      listen.call(server, endpoint.path);
+      listen!.call(server, endpoint.path);
     } catch (error) {
       endpoint.remove();
       throw error;
@@ -144,7 +147,7 @@ export class ChannelAcceptor {
     if (this.#server === undefined) return Promise.resolve();
     const token = newToken();
     const probe = this.expect(PROBE_ID, token);
-    const socket = net.connect(this.#path!);
+    const socket = netModule().connect(this.#path!);
     socket.on("error", () => probe.cancel());
     socket.end(encodeFrame({ id: PROBE_ID, token }, "json"));
     return probe.connection.then((peer) => {

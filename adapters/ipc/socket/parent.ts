@@ -4,9 +4,10 @@
  * @module
  */
 
-import net from "node:net";
+import type net from "node:net";
 import type { ParentEvents, Serialization, WorkerIdentity } from "../../../src/contract/mod.ts";
 import { invalidArgValue } from "../../../src/errors.ts";
+import { netModule } from "../../shared/lazy_builtin.ts";
 import { type ChannelSocket, SocketChannel } from "./channel.ts";
 import { joinRelay, RELAY_KEY, type RelayTicket, relayToken, RETURN_KEY } from "./relay.ts";
 import { encodeFrame } from "./framing.ts";
@@ -40,7 +41,7 @@ export type DialSocket = (
 export const dialNetSocket: DialSocket = (path, connected, failed) => {
   let socket: net.Socket;
   try {
-    socket = net.connect(path);
+    socket = netModule().connect(path);
   } catch (error) {
     return failed(error as Error);
   }

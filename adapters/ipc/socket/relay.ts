@@ -13,7 +13,8 @@
  */
 
 import type { Buffer } from "node:buffer";
-import net from "node:net";
+import type net from "node:net";
+import { netModule } from "../../shared/lazy_builtin.ts";
 import { type ChannelAcceptor, newToken, type PendingPeer } from "./acceptor.ts";
 import { encodeFrame } from "./framing.ts";
 
@@ -155,7 +156,7 @@ export class SocketRelay {
 
 /** In the worker: a socket joined to the relay `ticket` names, through the channel acceptor at `path`. */
 export function joinRelay(path: string, ticket: RelayTicket): net.Socket {
-  const socket = net.connect(path);
+  const socket = netModule().connect(path);
   // The hello goes out before anything the worker writes (writes before the connection are queued in order).
   socket.write(encodeFrame({ id: RELAY_ID, token: ticket.token }, "json"));
   const addresses: [string, unknown][] = [

@@ -1,6 +1,7 @@
 // Behaviour Node's own cluster tests check, each with real workers and sockets on 127.0.0.1: the listening address,
 // the child index of repeated listens, UDP sockets shared through the primary, round-robin refusal, unix socket
-// paths relative to the worker, a port held elsewhere, and a worker that leaves while asking for a port.
+// paths relative to the worker, a port held elsewhere, a worker that leaves while asking for a port, and what a
+// primary's wrapper of net.Server's listen sees.
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
 import { lookup } from "node:dns/promises";
@@ -8,14 +9,17 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawn } from "node:child_process";
 import { after, describe, test } from "node:test";
 import { type Cluster, createCluster, SCHED_NONE, SCHED_REUSEPORT, SCHED_RR, type Worker } from "../mod.ts";
 import {
   childProcessRoute,
   fixture,
   killAll,
+  killGroup,
   nextMessage,
   runtime,
+  scriptCommand,
   waitFor,
   withWorkers,
 } from "./_helpers.ts";
@@ -44,6 +48,22 @@ function reply(port: number, path?: string, host = "127.0.0.1"): Promise<string>
 }
 
 describe(`Node's cluster behaviour on ${runtime}`, () => {
+  test("a primary's wrapper of net.Server's listen sees the shared port's listen, not the library's own", async () => {
+    // As test-cluster-net-listen-backlog: the wrapper is set before the first fork (the Deno adapter's channel
+    // then listens for the worker) and must see one listen, the round-robin port's, with the worker's backlog.
+    const [file, args] = scriptCommand(fixture("primary_wraps_listen"));
+    const primary = spawn(file, args, { detached: true, stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      let out = "";
+      primary.stdout.setEncoding("utf8").on("data", (chunk: string) => out += chunk);
+      const [code] = await waitFor<[number]>(primary, "exit", 20000);
+      assert.equal(code, 0, out);
+      assert.deepEqual(JSON.parse(out), [{ port: 0, host: "127.0.0.1", backlog: 127 }]);
+    } finally {
+      killGroup(primary.pid);
+    }
+  });
+
   test("the listening address has exactly Node's four fields; how the port is shared rides along unlisted", async () => {
     const cluster = clusterFor();
     await withWorkers(cluster, async (fork) => {

@@ -27,6 +27,7 @@ import type {
 } from "../../src/contract/mod.ts";
 import { unavailable } from "../../src/errors.ts";
 import { connectParent } from "../ipc/connect_parent.ts";
+import { keepOwnListen } from "../ipc/socket/acceptor.ts";
 import { ProcessChildLink } from "../node/child_link.ts";
 import { installDgramHooks } from "../servers/dgram_hooks.ts";
 import { installNetServerHooks } from "../servers/net_hooks.ts";
@@ -73,6 +74,7 @@ export class DenoAdapter implements Adapter {
   constructor(spawner: DenoSpawner = "command") {
     this.#spawner = spawner;
     this.name = spawner === "command" ? "deno" : "node";
+    keepOwnListen();
   }
 
   /** Facts about this process; the environment is empty without `--allow-env`. */

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { keepOwnListen } from "../ipc/socket/acceptor.ts";
 import { ProcessAdapter } from "../shared/process_adapter.ts";
 import { ProcessChildLink } from "./child_link.ts";
 
@@ -18,5 +19,6 @@ export class NodeAdapter extends ProcessAdapter {
       spawn: (request, events) =>
         new ProcessChildLink(request, events, { canPassHandles: request.runtime === "node" }),
     });
+    keepOwnListen();
   }
 }

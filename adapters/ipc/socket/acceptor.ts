@@ -47,11 +47,20 @@ interface Expected {
 }
 
 /**
- * `net.Server`'s own `listen`, taken when the first acceptor is made: the channel's endpoint is the library's, and a
- * program that wraps `listen` later (to watch its own servers) should not see it. Not when this module loads: a
- * Bun worker that never serves with `node:net` does not load it (../../shared/lazy_builtin.ts).
+ * `net.Server`'s own `listen`: the channel's endpoint is the library's, and a program that wraps `listen` (to watch
+ * its own servers) should not see it. See {@link keepOwnListen}.
  */
 let listen: net.Server["listen"] | undefined;
+
+/**
+ * Takes `net.Server`'s own `listen` now, if not yet. The Node and Deno adapters call it when they are made, as the
+ * library loads (before the program that imports it runs), where `node:net` costs nothing more; on Bun it is taken
+ * when the first acceptor is made (a Bun worker that never serves with `node:net` does not load it:
+ * ../../shared/lazy_builtin.ts).
+ */
+export function keepOwnListen(): void {
+  listen ??= netModule().Server.prototype.listen;
+}
 
 /** The largest hello accepted: an id and a 64-character token need far less. */
 const HELLO_LIMIT = 4096;
@@ -82,7 +91,7 @@ export class ChannelAcceptor {
   /** Makes a server; it listens on the first {@link ChannelAcceptor.open} (or `path`). */
   constructor(options: ChannelAcceptorOptions = {}) {
     this.#options = options;
-    listen ??= netModule().Server.prototype.listen;
+    keepOwnListen();
   }
 
   /** The socket path workers connect to (abstract names start with NUL); opens the server if needed. */

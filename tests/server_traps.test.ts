@@ -15,9 +15,26 @@ function listeningOf(workers: Worker[]): Promise<any[]> {
   return Promise.all(workers.map(async (worker) => (await waitFor<[any]>(worker, "listening"))[0]));
 }
 
+/** Forks two workers of the traps_worker fixture in `mode` on `port`; resolves with them and their reports. */
+async function forkTwo(
+  fork: (env: Record<string, string>) => Worker,
+  mode: "native" | "late",
+  port: number,
+): Promise<{ workers: Worker[]; reports: any[] }> {
+  const workers = [1, 2].map(() => fork({ TRAPS_MODE: mode, TRAPS_PORT: String(port) }));
+  const reports = await Promise.all(workers.map((worker) => nextMessage(worker, (m) => m?.cmd === mode)));
+  return { workers, reports };
+}
+
 /** How the workers answer: `worker <id>`, sorted. */
 function names(workers: Worker[]): string[] {
   return workers.map((worker) => `worker ${worker.id}`).sort();
+}
+
+/** Asserts that 40 new-connection HTTP requests to `port` are answered by each of `workers`. */
+async function assertBothAnswer(port: number, workers: Worker[]): Promise<void> {
+  const counts = await countAnswers(port, 40);
+  assert.deepEqual(Object.keys(counts).sort(), names(workers), JSON.stringify(counts));
 }
 
 /** What a TCP connection to 127.0.0.1:port reads before it ends. */
@@ -50,10 +67,7 @@ describe(
       const port = await freePort();
       cluster.setupPrimary({ exec: fixture("traps_worker"), execArgv: [], silent: true });
       await withWorkers(cluster, async (fork) => {
-        const workers = [1, 2].map(() => fork({ TRAPS_MODE: "native", TRAPS_PORT: String(port) }));
-        const reports = await Promise.all(
-          workers.map((worker) => nextMessage(worker, (m) => m?.cmd === "native")),
-        );
+        const { workers, reports } = await forkTwo(fork, "native", port);
         for (const report of reports) {
           assert.deepEqual(
             report.trapped,
@@ -66,8 +80,7 @@ describe(
           assert.equal(report.inherited, null);
           assert.equal(report.port, port);
         }
-        const counts = await countAnswers(port, 40);
-        assert.deepEqual(Object.keys(counts).sort(), names(workers), JSON.stringify(counts));
+        await assertBothAnswer(port, workers);
       });
     });
 
@@ -78,8 +91,7 @@ describe(
         const workers = [1, 2].map(() => fork({ TRAPS_PORT: String(port) }));
         const addresses = await listeningOf(workers);
         assert.deepEqual(addresses.map((a) => [a.port, a.mode]), [[port, "reuseport"], [port, "reuseport"]]);
-        const counts = await countAnswers(port, 40);
-        assert.deepEqual(Object.keys(counts).sort(), names(workers), JSON.stringify(counts));
+        await assertBothAnswer(port, workers);
       });
     });
 
@@ -87,10 +99,7 @@ describe(
       const port = await freePort();
       cluster.setupPrimary({ exec: fixture("traps_worker"), execArgv: [], silent: true });
       await withWorkers(cluster, async (fork) => {
-        const workers = [1, 2].map(() => fork({ TRAPS_MODE: "late", TRAPS_PORT: String(port) }));
-        const reports = await Promise.all(
-          workers.map((worker) => nextMessage(worker, (m) => m?.cmd === "late")),
-        );
+        const { workers, reports } = await forkTwo(fork, "late", port);
         for (const report of reports) {
           assert.deepEqual({ net: report.net, dgram: report.dgram }, { net: port, dgram: port });
           assert.deepEqual([...report.trapped].sort(), ["bind", "listen"]);

@@ -95,6 +95,22 @@ describe(
       });
     });
 
+    test("a program's wrapper of listen, set before the library loads, stays in place and is called", async () => {
+      const port = await freePort();
+      cluster.setupPrimary({ exec: fixture("traps_wrapped_first"), execArgv: [], silent: true });
+      await withWorkers(cluster, async (fork) => {
+        const workers = [1, 2].map(() => fork({ TRAPS_PORT: String(port) }));
+        const reports = await Promise.all(
+          workers.map((worker) => nextMessage(worker, (m) => m?.cmd === "wrapped")),
+        );
+        for (const report of reports) {
+          assert.equal(report.port, port);
+          assert.ok(report.calls >= 1, `the wrapper was called ${report.calls} times`);
+        }
+        assert.ok(names(workers).includes(await readLine(port)));
+      });
+    });
+
     test("node:net and node:dgram loaded after the library: their server and socket share the port", async () => {
       const port = await freePort();
       cluster.setupPrimary({ exec: fixture("traps_worker"), execArgv: [], silent: true });

@@ -29,6 +29,8 @@ interface TrappedMethod {
   prototype: Record<string, unknown>;
   name: string;
   original: unknown;
+  /** What the prototype was given in its place. */
+  standIn: unknown;
   settled: boolean;
 }
 
@@ -65,7 +67,8 @@ export function installServerTraps(): void {
     settle(entry) {
       if (entry.settled || registry.resolve === undefined) return;
       entry.settled = true;
-      own(entry.prototype, entry.name, entry.original);
+      // A program that wrapped the stand-in keeps its wrapper, which the library's hook then wraps.
+      if (entry.prototype[entry.name] === entry.standIn) own(entry.prototype, entry.name, entry.original);
       registry.resolve(entry.prototype, entry.name);
     },
     release() {
@@ -81,13 +84,23 @@ export function installServerTraps(): void {
       get: () => undefined,
       set(this: Record<string, unknown>, value: unknown) {
         if (typeof value !== "function" || !Object.hasOwn(this, "constructor")) return own(this, name, value);
-        const entry: TrappedMethod = { prototype: this, name, original: value, settled: false };
-        registry.trapped.push(entry);
-        own(this, name, function (this: unknown, ...args: unknown[]) {
+        const entry: TrappedMethod = {
+          prototype: this,
+          name,
+          original: value,
+          standIn: undefined,
+          settled: false,
+        };
+        entry.standIn = function (this: unknown, ...args: unknown[]) {
+          // Called through the prototype, the call goes on to the library's hook once there is one; called by a
+          // program's wrapper of it, to the method itself (the hook wraps the wrapper).
+          const direct = entry.prototype[name] === entry.standIn;
           registry.settle(entry);
-          const method = entry.settled ? entry.prototype[name] : entry.original;
+          const method = entry.settled && direct ? entry.prototype[name] : entry.original;
           return (method as (...args: unknown[]) => unknown).apply(this, args);
-        });
+        };
+        registry.trapped.push(entry);
+        own(this, name, entry.standIn);
       },
     };
     accessors.set(name, accessor);

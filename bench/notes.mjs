@@ -141,7 +141,24 @@ export const NOTES = {
     "slept while 31 others ran costs more with the library loaded (its larger heap and code: 48 against 45 MiB " +
     "per worker). " +
     "Cold, the first 20 round trips of a new worker cost its CPU 65-74 µs each against 48-63 (the library's " +
-    "functions are compiled on first use). Not closed.",
+    "functions are compiled on first use). Measured again later that night over 12,000 rounds (steady state): " +
+    "10.0 against 8.1 s, the workers' CPU about 7 µs more per message; a worker makes the same system calls per " +
+    "message as node:cluster's (strace over 2 s of one worker: 1.8 against 2.0 epoll waits, one recvmsg and one " +
+    "write per message), and a system-wide perf profile of the steady state is flat on both sides (no symbol " +
+    "differs by more than 0.5% of the samples). Not closed.",
+    "Start-up on Bun, servers hooked as their modules load (2026-12-07, late night; commits ec01365, 0b12c0d). " +
+    "Measured in a fresh Bun 1.4.5 process, the built-ins the library loaded for every worker: node:events " +
+    "1.1-1.7 ms, node:stream 3.0-4.5, node:net 1.6-2.5 after it, node:dgram 0.7-1.0, node:http 4.1-6.1 " +
+    "(Bun's node:cluster loads node:events too). Only node:events is now loaded at start: the others are " +
+    "taken on first use, and a Bun worker hooks the servers of node:net, node:http and node:dgram when the " +
+    "program loads them (the primary starts it with a preload whose accessors on EventEmitter.prototype hear " +
+    "those modules assign `listen` and `bind`; adapters/bun/server_traps.ts). The preload costs 0.3-0.8 ms " +
+    "of a Bun process's start (any preload does: a file or a data: URL alike, 20 starts each). A Bun.serve " +
+    "worker loads none of the three; an http worker still loads node:net, which Bun's own http.Server loads as " +
+    "it listens. Fork part alone, one sitting, npm build: a Bun.serve worker 13.6 against Bun's node:cluster " +
+    "24.5 ms (0.55x) and 10.7 against 17.6 (0.61x), where the full run of a7337d0 had 1.28x; an http worker " +
+    "1.23x-1.27x as before. Also: the command line's bin runs the Bun build of the command line on Bun " +
+    "(bin/unicluster.js), its primary 3.5-4 ms sooner.",
     "Checked for Bun's `Connection: close` read errors: a counting Bun.serve answered 77,119 requests while wrk " +
     "reported 77,090 completed responses and 77,087 read errors in the same 3 s run, so the errors do not hide " +
     "lost responses.",

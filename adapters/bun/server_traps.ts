@@ -109,10 +109,13 @@ export function installServerTraps(): void {
   global[key] = registry;
 }
 
+/** The `data:` URL of the preload's text, made once. */
+let preloadUrl: string | undefined;
+
 /** The preload that sets the traps, for a Bun worker's command line: `--preload` and a `data:` URL of its text. */
 export function serverTrapsPreload(): string[] {
-  const text = `(${installServerTraps.toString()})();\n`;
-  return ["--preload", `data:text/javascript;base64,${btoa(text)}`];
+  preloadUrl ??= `data:text/javascript;base64,${btoa(`(${installServerTraps.toString()})();\n`)}`;
+  return ["--preload", preloadUrl];
 }
 
 /** The runtime flags of a worker of `runtime`: the preload first for a Bun worker, then `execArgv`. */

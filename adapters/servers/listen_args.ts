@@ -106,13 +106,7 @@ export function serverRequest(options: ListenOptions, prefersReusePort: boolean)
   }
   const address = options.host ?? null;
   const port = Number(options.port ?? 0);
-  // Only an address with a colon can be IPv6: a native server's request then loads no node:net (Bun).
-  const host = options.host;
-  const addressType = fd >= 0
-    ? -1
-    : host !== undefined && host.includes(":") && netModule().isIPv6(host)
-    ? 6
-    : 4;
+  const addressType = fd >= 0 ? -1 : options.host !== undefined && isIPv6Address(options.host) ? 6 : 4;
   return {
     key: `${address}:${port}:${addressType}:${fd}`,
     address,

@@ -109,12 +109,15 @@ export function installServerTraps(): void {
   global[key] = registry;
 }
 
+/** How the preload's `data:` URL starts: its text follows in base64. */
+const DATA_URL = "data:text/javascript;base64,";
+
 /** The `data:` URL of the preload's text, made once. */
 let preloadUrl: string | undefined;
 
 /** The preload that sets the traps, for a Bun worker's command line: `--preload` and a `data:` URL of its text. */
 export function serverTrapsPreload(): string[] {
-  preloadUrl ??= `data:text/javascript;base64,${btoa(`(${installServerTraps.toString()})();\n`)}`;
+  preloadUrl ??= `${DATA_URL}${btoa(`(${installServerTraps.toString()})();\n`)}`;
   return ["--preload", preloadUrl];
 }
 
@@ -166,8 +169,8 @@ export function hookServersAsLoaded(bridge: ServerBridge): boolean {
 function dropPreloadFlags(): void {
   const argv = process.execArgv;
   const at = argv.findIndex((arg, i) =>
-    arg === "--preload" && argv[i + 1]?.startsWith("data:text/javascript;base64,") === true &&
-    atob(argv[i + 1].slice("data:text/javascript;base64,".length)).includes("unicluster.serverTraps")
+    arg === "--preload" && argv[i + 1]?.startsWith(DATA_URL) === true &&
+    atob(argv[i + 1].slice(DATA_URL.length)).includes("unicluster.serverTraps")
   );
   if (at >= 0) argv.splice(at, 2);
 }

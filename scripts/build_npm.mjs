@@ -500,7 +500,7 @@ export function npmManifest() {
     peerDependenciesMeta: { "@types/node": { optional: true } },
     files: [],
   };
-  const bins = new Set(Object.values(pkg.bin ?? {}).map((file) => file.replace(/^\.\//, "")));
+  const bins = new Set(binPrograms(pkg).map(({ program }) => program));
   for (const [subpath, file] of Object.entries(entryPoints())) {
     const base = `./${file.replace(/\.ts$/, "")}`;
     const esm = { types: `${base}.d.ts`, default: `${base}.js` };
@@ -562,14 +562,15 @@ export function buildNpm({ outDir = join(repoRoot, "npm"), log = console.log } =
       return { file, main };
     },
   );
+  const commandLines = binPrograms();
   buildBun(dir, {
     entries: bunEntries,
     programs: [
       ...programModules.map((file) => file.replace(/\.ts$/, ".js")),
-      ...binPrograms().map(({ program }) => program),
+      ...commandLines.map(({ program }) => program),
     ],
   });
-  for (const { name, program } of binPrograms()) {
+  for (const { name, program } of commandLines) {
     mkdirSync(join(dir, BIN_DIR), { recursive: true });
     writeFileSync(join(dir, BIN_DIR, `${name}.js`), binLauncher(program));
   }

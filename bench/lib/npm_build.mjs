@@ -40,8 +40,12 @@ function resolveExport(entry, runtime) {
  * programs import it dynamically): mod.js, or on Bun its Bun build (the package's `bun` condition).
  */
 export function npmModuleUrl(runtime) {
-  const manifest = JSON.parse(readFileSync(join(npmBuild(), "package.json"), "utf8"));
-  return pathToFileURL(join(npmBuild(), resolveExport(manifest.exports["."], runtime))).href;
+  return pathToFileURL(join(npmBuild(), resolveExport(builtManifest().exports["."], runtime))).href;
+}
+
+/** The npm build's package.json. */
+function builtManifest() {
+  return JSON.parse(readFileSync(join(npmBuild(), "package.json"), "utf8"));
 }
 
 /**
@@ -51,6 +55,5 @@ export function npmModuleUrl(runtime) {
  */
 export function npmCliPath(runtime) {
   if (runtime === "deno") return join(npmBuild(), "cli.js");
-  const manifest = JSON.parse(readFileSync(join(npmBuild(), "package.json"), "utf8"));
-  return join(npmBuild(), manifest.bin.unicluster);
+  return join(npmBuild(), builtManifest().bin.unicluster);
 }

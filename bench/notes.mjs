@@ -159,6 +159,32 @@ export const NOTES = {
     "24.5 ms (0.55x) and 10.7 against 17.6 (0.61x), where the full run of a7337d0 had 1.28x; an http worker " +
     "1.23x-1.27x as before. Also: the command line's bin runs the Bun build of the command line on Bun " +
     "(bin/unicluster.js), its primary 3.5-4 ms sooner.",
+    "What the cost per added worker is made of (2026-12-08). Section 7 now has a control: node:cluster whose " +
+    "workers also import the npm build's `core` entry (all of the library's code, no cluster made) and do not " +
+    "use it, and four runs per point (with two, a runtime's slope moved by 2-4 ms between runs). Two partial " +
+    "runs on Bun: unicluster 17.9 and 17.3 ms per added worker, the control 17.9 and 16.7, Bun's node:cluster " +
+    "15.8 and 14.5; one on Node: 32.7, control 34.7, node:cluster 32.6; on Deno: 27.4, control 27.3, node:cluster " +
+    "25.8. So loading the library's code is what a worker costs beyond node:cluster; what the library then does " +
+    "there costs about nothing per added worker. Inside a Bun worker (20 forks, `process.cpuUsage()`, CPU to " +
+    "listening): 40.5-42.6 ms against 33.6-33.9. Of that: the preload 2.5 ms (mostly node:events, which " +
+    "node:cluster's import loads too); the library's load and `createCluster()` 6-7.5 ms against node:cluster's " +
+    "3.3 with node:events; the listen 2.1-2.4 ms more, because the worker asks the primary as its script ends " +
+    "and Bun's work after a script's end (about 2 ms of CPU) comes before the answer is read, where a " +
+    "node:cluster worker, which binds at once, does it after listening (2.8 against 0.6-0.85 ms of CPU in the " +
+    "50 ms after). A worker-only Bun build (no primary role, no Deno or Node adapter: 224 KB of bytecode against " +
+    "379 KB for the same modules whole) would load 0.5 ms sooner (1.5 against 2.0 ms, 30 starts): a quarter of " +
+    "the gap at most, and it needs the primary's role out of the Cluster class's imports; not done. What would " +
+    "close the gap is worker code that the runtime has loaded already, as its own node:cluster is. Deno: " +
+    "hooking node:net and node:dgram as they load, as on Bun, could spare a Deno.serve worker at most what " +
+    "leaving those hooks out altogether spares it, measured: fork to listening 38.9-44.3 ms without them, " +
+    "41.0-44.0 with " +
+    "(npm build, 15 alternated forks, 3 runs), about 1 ms; not done. Broadcast on Node (32 workers, 400 rounds " +
+    "after 100, npm build): a unicluster primary whose workers do not load the library answers as fast as " +
+    "node:cluster (0.65-0.69 against 0.66 ms a round); with the library in the workers 0.78-0.87 ms, and " +
+    "0.71-0.72 when those workers answer through the runtime's own `process.on` and `process.send`, taken " +
+    "before the library loaded: about half of the gap is the library's send and receive wrappers, half its " +
+    "presence in the worker. Cold (the first 15 rounds): node:cluster 1.4-1.9 ms, unicluster with plain " +
+    "workers 2.2-2.4, with library workers 3.2-4.1.",
     "Checked for Bun's `Connection: close` read errors: a counting Bun.serve answered 77,119 requests while wrk " +
     "reported 77,090 completed responses and 77,087 read errors in the same 3 s run, so the errors do not hide " +
     "lost responses.",

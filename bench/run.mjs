@@ -4,16 +4,17 @@
 // IPC, hand-written SO_REUSEPORT servers and (Deno) `deno serve --parallel`. Writes bench/RESULTS.md,
 // bench/results.svg and bench/scaling.svg; raw data goes to bench/out/.
 //
-//   node bench/run.mjs                    full run (about 25 minutes on a 2-core machine)
+//   node bench/run.mjs                    full run (about 32 minutes on a 2-core machine)
 //   node bench/run.mjs --quick            smoke run: 1 repetition, 2 s wrk runs, small IPC counts (~4 minutes)
 //   node bench/run.mjs --runtimes bun,deno --parts http,ipc
-//   node bench/run.mjs --quick --parts scaling            one part (each under a minute; full: ~6 and ~2)
+//   node bench/run.mjs --quick --parts scaling            one part (each under a minute; full: ~6 and ~7)
 //   node bench/run.mjs --report bench/out/results.json    only rewrite RESULTS.md and the charts
 //
 // Parts: http (throughput), ipc, fork (fork latency), dist (distribution), twowrites (a response in two writes),
 // supervisor (requests/s with and without supervise(), rolling reload duration and failed requests), scaling
 // (2, 8, 32 and 64 workers: time to listening, the primary's CPU and memory, memory per worker, a broadcast round
-// trip, and at 8 workers how evenly new connections spread), startup (from starting cli.ts -w 2 to the first HTTP
+// trip, and at 8 workers how evenly new connections spread; with a control run of node:cluster whose workers load
+// unicluster's code), startup (from starting cli.ts -w 2 to the first HTTP
 // answer and to answers from both workers, against deno serve --parallel and a hand-written node:cluster). Fork,
 // scaling and startup measure unicluster twice: from its sources and from the npm build (built into
 // .tmp/bench-npm by bench/lib/npm_build.mjs); http uses the npm build on Node, ipc on Node and Bun.
@@ -23,7 +24,7 @@
 //
 // Options: --reps N (4), --duration S (5), --warmup S (2), --threads N (2), --connections N (50),
 //          --forks N (10 per block, 2 blocks), --dist N (1000), --reloads N (3), --max-minutes M (60), --out DIR,
-//          --scale-workers LIST (2,8,32,64; --quick: 2,8), --scale-reps N (2; --quick: 1), --startup-reps N (5; 3).
+//          --scale-workers LIST (2,8,32,64; --quick: 2,8), --scale-reps N (4; --quick: 1), --startup-reps N (5; 3).
 //
 // Runs under Node 20 or later with no dependency. Runtimes come from node_modules/.bin (npm devDependencies):
 // node (24), bun, deno. wrk is installed with apt-get if missing (root). All load goes to 127.0.0.1.
@@ -111,7 +112,8 @@ const settings = {
   ipcReps: quick ? 1 : 9,
   scaling: {
     workers: (opt["scale-workers"] ?? (quick ? "2,8" : "2,8,32,64")).split(",").filter(Boolean).map(Number),
-    reps: num(opt["scale-reps"], quick ? 1 : 2),
+    // Four runs per point: with two, a runtime's cost per added worker moved by 2-4 ms from one run to the next.
+    reps: num(opt["scale-reps"], quick ? 1 : 4),
     rounds: quick ? 5 : 15,
     connections: 2000,
   },

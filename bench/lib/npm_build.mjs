@@ -36,11 +36,12 @@ function resolveExport(entry, runtime) {
 }
 
 /**
- * The file `import "unicluster"` loads on a runtime from the npm build, as a file URL (for BENCH_MODULE: the
- * programs import it dynamically): mod.js, or on Bun its Bun build (the package's `bun` condition).
+ * The file `import "unicluster"` (or another of the package's exports, as `"./core"`) loads on a runtime from the
+ * npm build, as a file URL (for BENCH_MODULE: the programs import it dynamically): mod.js, or on Bun its Bun build
+ * (the package's `bun` condition).
  */
-export function npmModuleUrl(runtime) {
-  return pathToFileURL(join(npmBuild(), resolveExport(builtManifest().exports["."], runtime))).href;
+export function npmModuleUrl(runtime, entry = ".") {
+  return pathToFileURL(join(npmBuild(), resolveExport(builtManifest().exports[entry], runtime))).href;
 }
 
 /** The npm build's package.json. */

@@ -4,7 +4,8 @@
 // and its memory, the workers' mean memory, and a broadcast round trip; its RESULT line comes while the workers
 // still serve. At 8 workers this driver then sends short connections (a new connection per request) and counts
 // which worker answered each. unicluster runs twice, from its TypeScript sources (what JSR gives) and from the npm
-// build (bench/lib/npm_build.mjs: what `npm install`, `bun add` and `deno add npm:unicluster` give).
+// build (bench/lib/npm_build.mjs: what `npm install`, `bun add` and `deno add npm:unicluster` give); a control run
+// of node:cluster whose workers load unicluster's code tells what that load costs (scalingConfigs).
 // The implementations run back to back, in an order that changes every round (bench/lib/order.mjs).
 
 import { countConnections } from "../lib/connections.mjs";
@@ -18,20 +19,26 @@ import { errorText, outcome } from "../lib/results.mjs";
 /** The worker count at which connections are counted per worker. */
 export const DIST_WORKERS = 8;
 
-/** The implementations compared on a runtime: unicluster from its sources, from the npm build, node:cluster. */
+/**
+ * The implementations compared on a runtime: unicluster from its sources, from the npm build, node:cluster, and a
+ * control: node:cluster whose workers also load the npm build's code (its `core` entry: every module `import
+ * "unicluster"` loads, without making the cluster), which tells what loading the library costs a worker from what
+ * the library then does there.
+ */
 export function scalingConfigs(runtime) {
   const run = RUNTIMES[runtime].run;
   const file = "bench/scaling/unicluster_scale.mjs";
-  const list = [
+  const nodeCluster = `${runtime === "node" ? "" : `${RUNTIMES[runtime].name} `}node:cluster`;
+  const nodeClusterFile = "bench/scaling/node_cluster_scale.mjs";
+  return [
     { id: "uc", label: "unicluster (sources)", file },
     { id: "uc-npm", label: "unicluster (npm build)", file, env: { BENCH_MODULE: npmModuleUrl(runtime) } },
-  ];
-  return [
-    ...list,
+    { id: "nc", label: nodeCluster, file: nodeClusterFile },
     {
-      id: "nc",
-      label: `${runtime === "node" ? "" : `${RUNTIMES[runtime].name} `}node:cluster`,
-      file: "bench/scaling/node_cluster_scale.mjs",
+      id: "nc-load",
+      label: `${nodeCluster}, workers loading unicluster (control)`,
+      file: nodeClusterFile,
+      env: { BENCH_LOAD_MODULE: npmModuleUrl(runtime, "./core") },
     },
   ].map((c) => ({ ...c, command: run(c.file) }));
 }

@@ -63,8 +63,11 @@ export const FIGURES = [
   },
 ];
 
-/** The implementations, in table order: unicluster from its sources, from the npm build, node:cluster. */
-export const IMPLEMENTATIONS = ["uc", "uc-npm", "nc"];
+/**
+ * The implementations, in table order: unicluster from its sources, from the npm build, node:cluster, and the
+ * control (node:cluster whose workers load unicluster's code; bench/parts/scaling.mjs).
+ */
+export const IMPLEMENTATIONS = ["uc", "uc-npm", "nc", "nc-load"];
 
 /** The short names of unicluster's two forms, for the ratio columns. */
 const FORMS = { uc: "sources", "uc-npm": "npm build" };
@@ -141,7 +144,7 @@ function distCell(data, runtime, config, workers) {
 function runtimeTable(data, runtime, lines) {
   const configs = implementationsOf(data, runtime);
   // A ratio column per unicluster form, against node:cluster ("ratio" alone when there is one form).
-  const ucs = configs.includes("nc") ? configs.filter((c) => c !== "nc") : [];
+  const ucs = configs.includes("nc") ? configs.filter((c) => c in FORMS) : [];
   const ratioNames = ucs.length === 1 ? ["ratio"] : ucs.map((c) => `ratio, ${FORMS[c]}`);
   const row = (cells) => `| ${cells.join(" | ")} |`;
   lines.push(
@@ -189,9 +192,15 @@ export function scalingSection(data, lines) {
       "instead of some seventy, nothing to type-strip),"
     : "unicluster";
   const order = npm
-    ? "The implementations run back to back, in an order that changes every round (abc, cba, bca, acb, cab, " +
-      "bac: over six rounds each goes first, in between and last twice); "
+    ? "The implementations run back to back, in an order that changes every round (rotated every other round, " +
+      "and reversed in between: each goes first, in between and last as often); "
     : "The two implementations run back to back, alternating which goes first; ";
+  const control = rows.some((s) => s.config === "nc-load")
+    ? "The control is node:cluster again, each worker of which first imports the npm build's `core` entry (every " +
+      'module `import "unicluster"` loads, without making the cluster) and does not use it: its excess over ' +
+      "node:cluster is what loading unicluster's code costs a worker, and unicluster's (npm build) excess over " +
+      "it what unicluster then does there. "
+    : "";
   lines.push(
     `${what} against the runtime's own node:cluster with ${counts} node:http workers sharing one port on ` +
       `127.0.0.1; on ${data.machine.nproc} cores this measures overhead, not throughput. Each run forks every ` +
@@ -201,8 +210,8 @@ export function scalingSection(data, lines) {
       "Then one message goes to every worker and each answers: the time until the last answer, median of " +
       `${set.rounds ?? "several"} rounds after an untimed one. At 8 workers, ${set.connections ?? 2000} ` +
       "requests follow, each on a new connection, 8 at a time, and the busiest worker's share is counted. " +
-      `${order}${set.reps ?? 1} run(s) of each per worker count, medians. Ratio: unicluster / node:cluster ` +
-      "(lower is cheaper). Chart: [scaling.svg](scaling.svg).",
+      `${control}${order}${set.reps ?? 1} run(s) of each per worker count, medians. ` +
+      "Ratio: unicluster / node:cluster (lower is cheaper). Chart: [scaling.svg](scaling.svg).",
     "",
   );
   for (const runtime of runtimes) runtimeTable(data, runtime, lines);

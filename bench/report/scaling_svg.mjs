@@ -1,19 +1,36 @@
 // bench/scaling.svg: a hand-written SVG line chart of the scaling part, one panel per figure (time to listening,
 // the primary's CPU and memory, memory and CPU per worker, broadcast round trip) against the worker count, one line per
 // runtime and implementation (colour: runtime; solid with dots: unicluster from its sources, dotted with
-// triangles: unicluster's npm build, dashed with squares: the runtime's own node:cluster).
+// triangles: unicluster's npm build, dashed with squares: the runtime's own node:cluster, dash-dotted with hollow
+// circles: the control, node:cluster whose workers load unicluster's code).
 
 import { FIGURES, IMPLEMENTATIONS, implementationsOf, series, workerCounts } from "./scaling.mjs";
 import { RUNTIME_NAMES } from "./stats.mjs";
 
 const COLORS = { node: "#38a169", bun: "#c05621", deno: "#1f5fa8" };
-const DASH = { uc: "", "uc-npm": ' stroke-dasharray="2 3"', nc: ' stroke-dasharray="6 4"' };
-const NAMES = { uc: "unicluster (sources)", "uc-npm": "unicluster (npm build)", nc: "its own node:cluster" };
+const DASH = {
+  uc: "",
+  "uc-npm": ' stroke-dasharray="2 3"',
+  nc: ' stroke-dasharray="6 4"',
+  "nc-load": ' stroke-dasharray="8 3 2 3"',
+};
+const NAMES = {
+  uc: "unicluster (sources)",
+  "uc-npm": "unicluster (npm build)",
+  nc: "its own node:cluster",
+  "nc-load": "node:cluster loading unicluster",
+};
 
-/** A point's marker: a dot (sources), a triangle (npm build) or a hollow square (node:cluster), with a tooltip. */
+/**
+ * A point's marker: a dot (sources), a triangle (npm build), a hollow square (node:cluster) or a hollow circle
+ * (the control), with a tooltip.
+ */
 function marker(config, cx, cy, color, tip) {
   const title = `<title>${esc(tip)}</title>`;
   if (config === "uc") return `<circle cx="${cx}" cy="${cy}" r="3.5" fill="${color}">${title}</circle>`;
+  if (config === "nc-load") {
+    return `<circle cx="${cx}" cy="${cy}" r="3.5" fill="#fff" stroke="${color}" stroke-width="1.5">${title}</circle>`;
+  }
   if (config === "uc-npm") {
     const [x, y] = [Number(cx), Number(cy)];
     const points = [[x, y - 4.5], [x + 4, y + 3], [x - 4, y + 3]].map((p) =>

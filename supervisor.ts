@@ -45,6 +45,7 @@ export type {
 export { Supervisor, SUPERVISOR_EXIT, SupervisorError } from "./src/supervisor/supervisor.ts";
 export { renderMetrics } from "./src/supervisor/metrics.ts";
 export { notifySystemd } from "./src/supervisor/systemd_notify.ts";
+export { REUSEPORT_RESETS } from "./src/supervisor/reuse_port_resets.ts";
 export { type Duration, parseDuration, parseSize, type Size } from "./src/supervisor/units.ts";
 
 /**

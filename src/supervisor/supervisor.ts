@@ -18,6 +18,7 @@ import { process } from "./host_builtins.ts";
 import { Member } from "./member.ts";
 import type { ResolvedOptions } from "./options.ts";
 import { RestartPolicy } from "./restart_policy.ts";
+import { warnOfReusePortResets } from "./reuse_port_resets.ts";
 import { handleSignals } from "./signals.ts";
 import { Slots } from "./slots.ts";
 import type { RestartReason, SupervisorStats } from "./stats.ts";
@@ -77,16 +78,13 @@ export class Supervisor extends EventEmitter {
       const member = this.#members.get(worker);
       if (member !== undefined) health.beat(member, stats);
     });
-    const stopReady = this.#cluster.internal.on(
-      READY_ACT,
-      (worker) => this.#members.get(worker)?.markReady(),
-    );
     const watch = setInterval(() => health.watch(this.#members.values()), heartbeatInterval);
     (watch as { unref?: () => void }).unref?.();
     this.#stops.push(
       () => this.#cluster.off("exit", onExit),
+      warnOfReusePortResets(this.#cluster),
       stopBeats,
-      stopReady,
+      this.#cluster.internal.on(READY_ACT, (worker) => this.#members.get(worker)?.markReady()),
       () => clearInterval(watch),
     );
     if (this.#options.signals) this.#stops.push(this.#handleSignals());

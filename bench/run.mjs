@@ -4,7 +4,7 @@
 // IPC, hand-written SO_REUSEPORT servers and (Deno) `deno serve --parallel`. Writes bench/RESULTS.md,
 // bench/results.svg and bench/scaling.svg; raw data goes to bench/out/.
 //
-//   node bench/run.mjs                    full run (about 32 minutes on a 2-core machine)
+//   node bench/run.mjs                    full run (about 30 minutes on a 2-core machine)
 //   node bench/run.mjs --quick            smoke run: 1 repetition, 2 s wrk runs, small IPC counts (~4 minutes)
 //   node bench/run.mjs --runtimes bun,deno --parts http,ipc
 //   node bench/run.mjs --quick --parts scaling            one part (each under a minute; full: ~6 and ~7)

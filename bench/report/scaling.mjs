@@ -193,7 +193,7 @@ export function scalingSection(data, lines) {
     : "unicluster";
   const order = npm
     ? "The implementations run back to back, in an order that changes every round (rotated every other round, " +
-      "and reversed in between: each goes first, in between and last as often); "
+      "and reversed in between, so that none always goes first or last); "
     : "The two implementations run back to back, alternating which goes first; ";
   const control = rows.some((s) => s.config === "nc-load")
     ? "The control is node:cluster again, each worker of which first imports the npm build's `core` entry (every " +

@@ -28,7 +28,7 @@ export const REUSEPORT_RESETS: string = "UNICLUSTER_REUSEPORT_RESETS";
  * undefined where the setting cannot be read (not Linux; Deno without read permission for it, asked without a
  * prompt).
  */
-export function kernelMovesQueuedConnections(): boolean | undefined {
+function kernelMovesQueuedConnections(): boolean | undefined {
   const deno = (globalThis as { Deno?: DenoPermissions }).Deno;
   try {
     if (

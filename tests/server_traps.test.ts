@@ -15,15 +15,26 @@ function listeningOf(workers: Worker[]): Promise<any[]> {
   return Promise.all(workers.map(async (worker) => (await waitFor<[any]>(worker, "listening"))[0]));
 }
 
-/** Forks two workers of the traps_worker fixture in `mode` on `port`; resolves with them and their reports. */
-async function forkTwo(
-  fork: (env: Record<string, string>) => Worker,
-  mode: "native" | "late",
-  port: number,
-): Promise<{ workers: Worker[]; reports: any[] }> {
-  const workers = [1, 2].map(() => fork({ TRAPS_MODE: mode, TRAPS_PORT: String(port) }));
-  const reports = await Promise.all(workers.map((worker) => nextMessage(worker, (m) => m?.cmd === mode)));
-  return { workers, reports };
+/**
+ * Runs `body` with two workers of the fixture `name` forked on a free port (`TRAPS_PORT`, with `env`), killed
+ * afterwards whatever `body` does.
+ */
+async function withTwo(
+  name: string,
+  env: Record<string, string>,
+  body: (port: number, workers: Worker[]) => Promise<void>,
+): Promise<void> {
+  const port = await freePort();
+  cluster.setupPrimary({ exec: fixture(name), execArgv: [], silent: true });
+  await withWorkers(
+    cluster,
+    (fork) => body(port, [1, 2].map(() => fork({ ...env, TRAPS_PORT: String(port) }))),
+  );
+}
+
+/** The report each of `workers` sends with `cmd`, in their order. */
+function reportsOf(workers: Worker[], cmd: string): Promise<any[]> {
+  return Promise.all(workers.map((worker) => nextMessage(worker, (m) => m?.cmd === cmd)));
 }
 
 /** How the workers answer: `worker <id>`, sorted. */
@@ -64,11 +75,8 @@ describe(
   { skip: runtime !== "bun" && "the traps are Bun's" },
   () => {
     test("a Bun.serve worker loads none of them; the program's classes, objects and execArgv stay its own", async () => {
-      const port = await freePort();
-      cluster.setupPrimary({ exec: fixture("traps_worker"), execArgv: [], silent: true });
-      await withWorkers(cluster, async (fork) => {
-        const { workers, reports } = await forkTwo(fork, "native", port);
-        for (const report of reports) {
+      await withTwo("traps_worker", { TRAPS_MODE: "native" }, async (port, workers) => {
+        for (const report of await reportsOf(workers, "native")) {
           assert.deepEqual(
             report.trapped,
             [],
@@ -85,10 +93,7 @@ describe(
     });
 
     test("node:http imported before the library: both workers listen on the port, and the primary hears it", async () => {
-      const port = await freePort();
-      cluster.setupPrimary({ exec: fixture("traps_http_first"), execArgv: [], silent: true });
-      await withWorkers(cluster, async (fork) => {
-        const workers = [1, 2].map(() => fork({ TRAPS_PORT: String(port) }));
+      await withTwo("traps_http_first", {}, async (port, workers) => {
         const addresses = await listeningOf(workers);
         assert.deepEqual(addresses.map((a) => [a.port, a.mode]), [[port, "reuseport"], [port, "reuseport"]]);
         await assertBothAnswer(port, workers);
@@ -96,14 +101,8 @@ describe(
     });
 
     test("a program's wrapper of listen, set before the library loads, stays in place and is called", async () => {
-      const port = await freePort();
-      cluster.setupPrimary({ exec: fixture("traps_wrapped_first"), execArgv: [], silent: true });
-      await withWorkers(cluster, async (fork) => {
-        const workers = [1, 2].map(() => fork({ TRAPS_PORT: String(port) }));
-        const reports = await Promise.all(
-          workers.map((worker) => nextMessage(worker, (m) => m?.cmd === "wrapped")),
-        );
-        for (const report of reports) {
+      await withTwo("traps_wrapped_first", {}, async (port, workers) => {
+        for (const report of await reportsOf(workers, "wrapped")) {
           assert.equal(report.port, port);
           assert.ok(report.calls >= 1, `the wrapper was called ${report.calls} times`);
         }
@@ -112,11 +111,8 @@ describe(
     });
 
     test("node:net and node:dgram loaded after the library: their server and socket share the port", async () => {
-      const port = await freePort();
-      cluster.setupPrimary({ exec: fixture("traps_worker"), execArgv: [], silent: true });
-      await withWorkers(cluster, async (fork) => {
-        const { workers, reports } = await forkTwo(fork, "late", port);
-        for (const report of reports) {
+      await withTwo("traps_worker", { TRAPS_MODE: "late" }, async (port, workers) => {
+        for (const report of await reportsOf(workers, "late")) {
           assert.deepEqual({ net: report.net, dgram: report.dgram }, { net: port, dgram: port });
           assert.deepEqual([...report.trapped].sort(), ["bind", "listen"]);
         }
